@@ -1,0 +1,40 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format screenshot bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Opens the window on the embedded default data. The preflight prints one line
+# (and exits non-zero) when there is no display or Qt's X11 libraries are missing.
+run: $(STAMP)
+	@if $(PY) -m studio.preflight; then $(PY) main.py; fi
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Trains the default model briefly offscreen and saves the window as a PNG.
+screenshot: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) main.py --screenshot docs/images/main-window.png --train-steps 1500
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/overhead.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/ui_latency.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

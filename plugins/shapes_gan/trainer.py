@@ -1,0 +1,90 @@
+"""Training and sampling of the chapter 3 GANs: the classic alternating step, binary
+cross-entropy for both networks, Adam for both (as the book)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from studio import api
+
+from . import data
+from .number_networks import NumberDiscriminator, NumberGenerator
+from .shape_networks import ShapeDiscriminator, ShapeGenerator
+
+
+class GANTrainer(api.Trainer):
+    """One discriminator step on real + fake, then one generator step, per batch."""
+
+    latent_dim: int
+
+    def __init__(self, config, dataset, device, generator: nn.Module, discriminator: nn.Module):
+        super().__init__(config, dataset, device)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self.loss_fn = nn.BCELoss()
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr)
+
+    def modules(self):
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self):
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        z = torch.randn(n, self.latent_dim, generator=generator)
+        return z.to(self.device)
+
+    def train_step(self, batch, step):
+        real = batch
+        n = real.shape[0]
+        ones = torch.ones(n, 1, device=self.device)
+        zeros = torch.zeros(n, 1, device=self.device)
+
+        with self.autocast():
+            fake = self.generator(self.noise(n))
+            d_out = self.discriminator(torch.cat([real, fake.detach()]))
+            d_loss = self.loss_fn(d_out.float(), torch.cat([ones, zeros]))
+        self.optimize(d_loss, self.opt_d)
+
+        with self.autocast():
+            fake = self.generator(self.noise(n))
+            g_loss = self.loss_fn(self.discriminator(fake).float(), ones)
+        self.optimize(g_loss, self.opt_g)
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+
+class ShapeGANTrainer(GANTrainer):
+    def __init__(self, config, dataset, device):
+        self.latent_dim = config.latent_dim
+        super().__init__(
+            config, dataset, device, ShapeGenerator(config.latent_dim),
+            ShapeDiscriminator(config.dropout),
+        )
+
+    def sample(self, generator, n=None):
+        n = n or self.config.preview_points
+        points = self.generator(self.noise(n, generator)).float().cpu().numpy()
+        return api.Points(
+            points=points,
+            reference=data.reference_curve(),
+            x_label="x",
+            y_label="y = 1.08^x",
+            metrics=data.curve_metrics(points),
+        )
+
+
+class NumberGANTrainer(GANTrainer):
+    def __init__(self, config, dataset, device):
+        self.latent_dim = data.WIDTH
+        super().__init__(
+            config, dataset, device, NumberGenerator(data.WIDTH), NumberDiscriminator(data.WIDTH)
+        )
+
+    def sample(self, generator, n=None):
+        n = n or self.config.preview_numbers
+        values = self.generator(self.noise(n, generator)).argmax(dim=1).cpu().tolist()
+        return api.Numbers(
+            values=values, rule="multiples of 5", metrics=data.number_metrics(values)
+        )

@@ -1,0 +1,75 @@
+"""Application start-up: settings, workspace, plugins, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+WORKSPACE_ENV = "GENAI_STUDIO_WORKSPACE"
+
+
+def default_workspace() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("genai-studio", appauthor=False) / "workspace"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="genai-studio", description="GenAI Studio desktop app")
+    p.add_argument("--workspace", type=Path, help="folder for runs (remembered)")
+    p.add_argument("--model", help="model id to select at start")
+    p.add_argument("--screenshot", type=Path,
+                   help="train briefly, save the window as PNG files at this path, and quit")
+    p.add_argument("--train-steps", type=int, default=1500,
+                   help="steps to train before --screenshot (default 1500)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from studio.preflight import check
+
+    problem = check()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from studio.plugins import load_plugins
+    from studio.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("GenAI Studio")
+    app.setApplicationName("GenAI Studio")
+    settings = QSettings()
+    workspace = (
+        args.workspace
+        or (Path(os.environ[WORKSPACE_ENV]) if os.environ.get(WORKSPACE_ENV) else None)
+        or Path(str(settings.value("workspace", "") or default_workspace()))
+    )
+    if args.workspace:
+        settings.setValue("workspace", str(args.workspace))
+    disabled = settings.value("plugins/disabled", []) or []
+    if isinstance(disabled, str):
+        disabled = [disabled]
+    plugins = load_plugins(disabled)
+    window = MainWindow(plugins, settings, workspace)
+    if args.model:
+        index = window.model_combo.findData(args.model)
+        if index >= 0:
+            window.model_combo.setCurrentIndex(index)
+    window.show()
+    if args.screenshot:
+        from studio.ui.screenshot import ScreenshotScript
+
+        script = ScreenshotScript(window, args.screenshot, args.train_steps)
+        script.start()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

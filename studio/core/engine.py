@@ -1,0 +1,321 @@
+"""The training loop, owned by the engine so every model gets the same guarantees:
+seeding, device and precision, steps, previews at a fixed seed, checkpoints written
+atomically, exact resume, stop/pause, and a clean end on NaN, out-of-memory or a
+plugin's exception (the last good checkpoint is kept and the reason is recorded).
+
+The engine is Qt-free; it reports through an ``EngineListener`` (plain callbacks),
+which the GUI's bridge turns into batched Qt signals and the CLI into a progress bar.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from studio.core.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
+from studio.core.datasets import BatchOrder, LoadedDataset, move_to
+from studio.core.devices import resolve_precision
+from studio.core.rundir import RunDir
+from studio.core.samples import Sample
+from studio.core.trainer import Trainer
+
+# Held around every training step, and by anyone else in the process who touches the
+# global RNGs (e.g. the GUI building a model to sample from a checkpoint under
+# ``fork_rng``), so that a live run's random stream is never disturbed.
+RNG_LOCK = threading.RLock()
+
+PREVIEW_SEED = 1234  # previews use their own generator: the same latents at every step
+METRICS_FLUSH_S = 0.5
+
+
+@dataclass
+class EngineResult:
+    state: str  # finished | stopped | failed | nan
+    step: int
+    message: str = ""
+
+
+class EngineListener:
+    """Callbacks from the training thread. Override what you need; all are no-ops."""
+
+    def on_start(self, step: int, total: int, device: str) -> None: ...
+    def on_metrics(self, row: dict[str, Any]) -> None: ...
+    def on_sample(self, step: int, sample: Sample) -> None: ...
+    def on_event(self, message: str, level: str) -> None: ...
+    def on_state(self, state: str, step: int, message: str) -> None: ...
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": list(np.random.get_state()),
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np_state = state["numpy"]
+    np.random.set_state((np_state[0], np.asarray(np_state[1], dtype=np.uint32), *np_state[2:]))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(list(state["cuda"]))
+
+
+class Engine:
+    """Runs a Trainer in a run directory until ``total_steps``, a stop, or a failure.
+
+    Call ``run()`` in the thread that should do the work; ``stop()``, ``pause()`` and
+    ``unpause()`` are safe from any thread.
+    """
+
+    def __init__(
+        self,
+        run: RunDir,
+        trainer: Trainer,
+        *,
+        total_steps: int,
+        seed: int,
+        precision: str = "fp32",
+        sample_every: int = 100,
+        checkpoint_every: int = 500,
+        validate_every: int = 0,
+        keep_checkpoints: int = 3,
+        listener: EngineListener | None = None,
+    ) -> None:
+        self.run_dir = run
+        self.trainer = trainer
+        self.total_steps = int(total_steps)
+        self.seed = int(seed)
+        self.sample_every = int(sample_every)
+        self.checkpoint_every = int(checkpoint_every)
+        self.validate_every = int(validate_every)
+        self.keep_checkpoints = max(1, int(keep_checkpoints))
+        self.listener = listener or EngineListener()
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self._elapsed_before = 0.0
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self._last_good_checkpoint: int | None = None
+        self.device = trainer.device
+        trainer.amp_dtype = resolve_precision(precision, self.device)
+        if precision == "fp16":
+            trainer.scaler = torch.amp.GradScaler(self.device.type)
+
+    # --- control, from any thread -----------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self._pause.clear()
+
+    def pause(self) -> None:
+        self._pause.set()
+
+    def unpause(self) -> None:
+        self._pause.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause.is_set()
+
+    # --- checkpoints ---------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        t = self.trainer
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "elapsed": self._elapsed(),
+            "seed": self.seed,
+            "optimizers": {k: o.state_dict() for k, o in t.optimizers().items()},
+            "schedulers": {k: s.state_dict() for k, s in t.schedulers().items()},
+            "scaler": t.scaler.state_dict() if t.scaler is not None else None,
+            "rng": rng_state(),
+            "trainer": t.extra_state(),
+        }
+
+    def save_checkpoint(self) -> None:
+        save_checkpoint(
+            self.run_dir.checkpoints_dir, self.step, self.trainer.weights(), self._state()
+        )
+        prune_checkpoints(self.run_dir.checkpoints_dir, self.keep_checkpoints)
+        self._last_good_checkpoint = self.step
+        self._event(f"checkpoint written at step {self.step}")
+
+    def restore(self, checkpoint_dir) -> None:
+        """Load weights, optimizer, scheduler, RNG and loop position from a checkpoint."""
+        weights, state = load_checkpoint(checkpoint_dir)
+        t = self.trainer
+        t.load_weights({k: v.to(self.device) for k, v in weights.items()})
+        for k, opt in t.optimizers().items():
+            opt.load_state_dict(state["optimizers"][k])
+        for k, sched in t.schedulers().items():
+            sched.load_state_dict(state["schedulers"][k])
+        if t.scaler is not None and state.get("scaler"):
+            t.scaler.load_state_dict(state["scaler"])
+        t.load_extra_state(state.get("trainer") or {})
+        self.step = int(state["step"])
+        self.epoch = int(state["epoch"])
+        self.batch_in_epoch = int(state["batch_in_epoch"])
+        self._elapsed_before = float(state.get("elapsed", 0.0))
+        self._last_good_checkpoint = self.step
+        set_rng_state(state["rng"])
+
+    # --- the loop ----------------------------------------------------------------
+    def _elapsed(self) -> float:
+        return self._elapsed_before + (time.perf_counter() - self._t0)
+
+    def _event(self, message: str, level: str = "INFO") -> None:
+        self.run_dir.log_event(message, level)
+        self.listener.on_event(message, level)
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.run_dir.write_status(state, self.step, message, total=self.total_steps)
+        self.listener.on_state(state, self.step, message)
+
+    def preview(self) -> Sample:
+        """A sample at the fixed preview seed, without touching the training RNG."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with RNG_LOCK, torch.random.fork_rng(devices=devices), self.trainer.eval_mode():
+            g = torch.Generator(device="cpu").manual_seed(PREVIEW_SEED)
+            sample = self.trainer.sample(g)
+        sample.save(self.run_dir.sample_stem(self.step))
+        self.listener.on_sample(self.step, sample)
+        return sample
+
+    def _validate(self) -> dict[str, float]:
+        devices = [self.device] if self.device.type == "cuda" else []
+        with RNG_LOCK, torch.random.fork_rng(devices=devices), self.trainer.eval_mode():
+            return {f"val/{k}": float(v) for k, v in self.trainer.validate().items()}
+
+    def _keep_msg(self) -> str:
+        if self._last_good_checkpoint is None:
+            return "no checkpoint was written before it"
+        return f"the last good checkpoint (step {self._last_good_checkpoint}) is kept"
+
+    def run(self) -> EngineResult:
+        self._t0 = time.perf_counter()
+        t = self.trainer
+        order = BatchOrder(t.dataset.train, t.batch_size, seed=self.seed)
+        fresh = self.step == 0
+        self.listener.on_start(self.step, self.total_steps, str(self.device))
+        self._event(
+            f"{'start' if fresh else 'resume'} at step {self.step} of {self.total_steps} "
+            f"on {self.device} ({order.n} items, batch {order.batch_size})"
+        )
+        self._set_state("running")
+        pending: list[dict[str, Any]] = []
+        last_flush = time.perf_counter()
+        result: EngineResult | None = None
+        try:
+            if fresh and self.sample_every:
+                sample = self.preview()
+                first = {"step": 0, "time": 0.0, "epoch": 0}
+                first.update({f"sample/{k}": float(v) for k, v in sample.metrics.items()})
+                pending.append(first)
+                self.listener.on_metrics(first)
+            batches = order.iterate(self.epoch, self.batch_in_epoch)
+            while self.step < self.total_steps:
+                if self._stop.is_set():
+                    break
+                if self._pause.is_set():
+                    self.run_dir.append_metrics(pending)
+                    pending.clear()
+                    self._set_state("paused")
+                    while self._pause.is_set() and not self._stop.is_set():
+                        time.sleep(0.05)
+                    if self._stop.is_set():
+                        break
+                    self._set_state("running")
+                epoch, index, batch = next(batches)
+                with RNG_LOCK:
+                    losses = t.train_step(move_to(batch, self.device), self.step)
+                    if t.scaler is not None:
+                        t.scaler.update()
+                self.step += 1
+                self.epoch, self.batch_in_epoch = epoch, index + 1
+                if self.batch_in_epoch >= order.batches_per_epoch:
+                    self.epoch, self.batch_in_epoch = epoch + 1, 0
+                row = {"step": self.step, "time": round(self._elapsed(), 4), "epoch": self.epoch}
+                bad = []
+                for name, value in losses.items():
+                    value = float(value)
+                    row[name] = value
+                    if not math.isfinite(value):
+                        bad.append(name)
+                if bad:
+                    pending.append(row)
+                    msg = (
+                        f"loss {', '.join(bad)} became {row[bad[0]]} at step {self.step}; "
+                        f"training stopped and {self._keep_msg()}. Try a lower learning rate"
+                        + (" or fp32 precision" if t.amp_dtype is not None else "")
+                        + "."
+                    )
+                    self._event(msg, "ERROR")
+                    result = EngineResult("nan", self.step, msg)
+                    break
+                if self.validate_every and self.step % self.validate_every == 0:
+                    row.update(self._validate())
+                if self.sample_every and self.step % self.sample_every == 0:
+                    sample = self.preview()
+                    row.update({f"sample/{k}": float(v) for k, v in sample.metrics.items()})
+                pending.append(row)
+                self.listener.on_metrics(row)
+                now = time.perf_counter()
+                if now - last_flush > METRICS_FLUSH_S:
+                    self.run_dir.append_metrics(pending)
+                    pending.clear()
+                    last_flush = now
+                if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+                    self.run_dir.append_metrics(pending)
+                    pending.clear()
+                    self.save_checkpoint()
+        except torch.cuda.OutOfMemoryError:
+            msg = (
+                f"out of memory on {self.device} at step {self.step}; {self._keep_msg()}. "
+                "Lower the batch size or the model size, or use mixed precision."
+            )
+            self._event(msg + "\n" + traceback.format_exc(), "ERROR")
+            result = EngineResult("failed", self.step, msg)
+        except Exception as exc:
+            msg = (
+                f"training failed at step {self.step}: {type(exc).__name__}: {exc}; "
+                f"{self._keep_msg()}."
+            )
+            self._event(msg + "\n" + traceback.format_exc(), "ERROR")
+            result = EngineResult("failed", self.step, msg)
+        finally:
+            self.run_dir.append_metrics(pending)
+        if result is None:
+            if self.sample_every and self.step % self.sample_every != 0:
+                self.preview()
+            if self._last_good_checkpoint != self.step:
+                self.save_checkpoint()
+            done = self.step >= self.total_steps
+            state = "finished" if done else "stopped"
+            what = "finished" if done else "stopped by request"
+            result = EngineResult(
+                state, self.step, f"{what} at step {self.step} ({self._elapsed():.1f} s)"
+            )
+            self._event(result.message)
+        self._set_state(result.state, result.message)
+        return result

@@ -1,0 +1,237 @@
+"""The run directory: the single source of truth shared by the GUI, the CLI and torchrun.
+
+::
+
+    <run>/config.json       what was trained: plugin, model, config, dataset, seed, device
+    <run>/status.json       state (running, paused, finished, stopped, failed, nan), step, message
+    <run>/metrics.jsonl     one JSON object a line: step, time, named scalars
+    <run>/events.log        human-readable log
+    <run>/samples/step_NNNNNNN.{json,png}
+    <run>/checkpoints/step_NNNNNNN/
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from studio.core.atomic import atomic_write_text
+from studio.core.checkpoint import latest_checkpoint, list_checkpoints
+
+STATES = ("created", "running", "paused", "finished", "stopped", "failed", "nan")
+
+
+class RunDirError(RuntimeError):
+    """The folder is not a run, or its config.json is unreadable."""
+
+
+@dataclass
+class RunRecord:
+    """The content of ``config.json``."""
+
+    model: str
+    plugin: str
+    plugin_version: str
+    config: dict[str, Any]
+    dataset: dict[str, Any]
+    seed: int
+    device: str
+    precision: str
+    steps: int
+    sample_every: int
+    checkpoint_every: int
+    studio_version: str = ""
+    api_version: str = ""
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class RunDir:
+    """Reads and writes one run directory."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    # --- layout -------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / "status.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / "events.log"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def is_run(self) -> bool:
+        return self.config_path.is_file()
+
+    # --- config -------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str, record: RunRecord) -> RunDir:
+        run = cls(path)
+        if run.is_run():
+            raise RunDirError(
+                f"{run.path} already holds a run; use --resume to continue it "
+                "or choose another folder"
+            )
+        run.path.mkdir(parents=True, exist_ok=True)
+        run.samples_dir.mkdir(exist_ok=True)
+        run.checkpoints_dir.mkdir(exist_ok=True)
+        run.write_record(record)
+        run.write_status("created", 0)
+        return run
+
+    def write_record(self, record: RunRecord) -> None:
+        atomic_write_text(self.config_path, json.dumps(asdict(record), indent=2) + "\n")
+
+    def record(self) -> RunRecord:
+        try:
+            return RunRecord.from_dict(json.loads(self.config_path.read_text()))
+        except FileNotFoundError:
+            raise RunDirError(f"{self.path} is not a run folder (no config.json)") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise RunDirError(f"{self.config_path} is unreadable: {exc}") from exc
+
+    # --- status -------------------------------------------------------------
+    def write_status(self, state: str, step: int, message: str = "", **extra: Any) -> None:
+        assert state in STATES, state
+        doc = {"state": state, "step": step, "message": message, "pid": os.getpid(),
+               "updated": _now(), **extra}
+        atomic_write_text(self.status_path, json.dumps(doc) + "\n")
+
+    def status(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.status_path.read_text())
+        except (OSError, ValueError):
+            return {"state": "created" if self.is_run() else "unknown", "step": 0, "message": ""}
+
+    # --- metrics and events ------------------------------------------------------
+    def append_metrics(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with open(self.metrics_path, "a", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(r) + "\n" for r in rows))
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """All complete metric rows (a partly written last line is ignored)."""
+        rows = []
+        try:
+            with open(self.metrics_path, encoding="utf-8") as fh:
+                for line in fh:
+                    if not line.endswith("\n"):
+                        break
+                    try:
+                        rows.append(json.loads(line))
+                    except ValueError:
+                        continue
+        except FileNotFoundError:
+            pass
+        return rows
+
+    def read_metrics_from(self, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Complete rows written after byte ``offset``, and the offset to continue from
+        (to follow a run another process is writing)."""
+        rows = []
+        try:
+            with open(self.metrics_path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return rows, offset
+        end = data.rfind(b"\n") + 1
+        for line in data[:end].splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+        return rows, offset + end
+
+    def truncate_metrics_after(self, step: int) -> None:
+        """Drop rows past ``step`` (written after the checkpoint a resume starts from)."""
+        rows = [r for r in self.read_metrics() if r.get("step", 0) <= step]
+        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in rows))
+
+    def log_event(self, message: str, level: str = "INFO") -> None:
+        with open(self.events_path, "a", encoding="utf-8") as fh:
+            for line in message.rstrip("\n").splitlines() or [""]:
+                fh.write(f"{_now()} {level:<5} {line}\n")
+
+    def events(self) -> str:
+        try:
+            return self.events_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    # --- samples and checkpoints ---------------------------------------------------
+    def sample_stem(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:07d}"
+
+    def sample_files(self) -> list[tuple[int, Path]]:
+        out = []
+        if self.samples_dir.is_dir():
+            for p in self.samples_dir.iterdir():
+                if p.name.startswith("step_") and not p.name.startswith("."):
+                    try:
+                        out.append((int(p.stem[5:]), p))
+                    except ValueError:
+                        continue
+        return sorted(out)
+
+    def latest_checkpoint(self) -> Path | None:
+        return latest_checkpoint(self.checkpoints_dir)
+
+    def checkpoint_steps(self) -> list[int]:
+        return [s for s, _ in list_checkpoints(self.checkpoints_dir)]
+
+
+def new_run_path(workspace: Path, model_id: str) -> Path:
+    """A fresh, readable, sortable folder name under ``workspace/runs``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path(workspace) / "runs" / f"{model_id}-{stamp}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def list_runs(workspace: Path) -> list[RunDir]:
+    """Runs under ``workspace/runs``, newest first."""
+    root = Path(workspace) / "runs"
+    if not root.is_dir():
+        return []
+    runs = [RunDir(p) for p in root.iterdir() if (p / "config.json").is_file()]
+    return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)

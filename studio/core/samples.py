@@ -1,0 +1,200 @@
+"""Sample types: what a trainer's ``sample()`` returns, what the gallery renders,
+what ``samples/step_NNNNNNN.*`` holds. Qt-free and torch-free (NumPy only).
+
+Each type writes itself to a file and reads itself back; ``load_sample`` picks the
+type from the file. Images are written as PNG grids (Pillow), everything else as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from studio.core.atomic import atomic_write_bytes
+
+SAMPLE_KINDS: dict[str, type[Sample]] = {}
+
+
+@dataclass
+class Sample:
+    """Base class. ``metrics`` are named scalars about the sample (e.g. the share of
+    valid outputs) that the engine also logs to ``metrics.jsonl`` under ``sample/``."""
+
+    kind: ClassVar[str] = "generic"
+    suffix: ClassVar[str] = ".json"
+    metrics: dict[str, float] = field(default_factory=dict, kw_only=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        SAMPLE_KINDS[cls.kind] = cls
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sample:
+        raise NotImplementedError
+
+    def save(self, stem: Path) -> Path:
+        """Write to ``stem`` + this type's suffix, atomically; returns the path written."""
+        path = Path(stem).with_suffix(self.suffix)
+        payload = {"kind": self.kind, "metrics": self.metrics, **self.to_json()}
+        atomic_write_bytes(path, json.dumps(payload).encode())
+        return path
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        parts = [f"{k}={v:.4g}" for k, v in self.metrics.items()]
+        return f"{self.kind} sample" + (f" ({', '.join(parts)})" if parts else "")
+
+
+@dataclass
+class Points(Sample):
+    """A set of 2-D points, optionally drawn over a reference curve."""
+
+    kind: ClassVar[str] = "points"
+    points: np.ndarray  # (N, 2) float
+    reference: np.ndarray | None = None  # (M, 2) float, e.g. the true curve
+    x_label: str = "x"
+    y_label: str = "y"
+
+    def to_json(self) -> dict[str, Any]:
+        ref = None if self.reference is None else np.asarray(self.reference).tolist()
+        return {
+            "points": np.asarray(self.points, dtype=float).tolist(),
+            "reference": ref,
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Points:
+        ref = data.get("reference")
+        return cls(
+            points=np.asarray(data["points"], dtype=float).reshape(-1, 2),
+            reference=None if ref is None else np.asarray(ref, dtype=float).reshape(-1, 2),
+            x_label=data.get("x_label", "x"),
+            y_label=data.get("y_label", "y"),
+            metrics=data.get("metrics", {}),
+        )
+
+
+@dataclass
+class Numbers(Sample):
+    """Generated integers, with an optional rule they should follow (for display)."""
+
+    kind: ClassVar[str] = "numbers"
+    values: list[int]
+    rule: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"values": [int(v) for v in self.values], "rule": self.rule}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Numbers:
+        return cls(values=list(data["values"]), rule=data.get("rule", ""),
+                   metrics=data.get("metrics", {}))
+
+
+@dataclass
+class Text(Sample):
+    """Generated text (one or more samples)."""
+
+    kind: ClassVar[str] = "text"
+    texts: list[str]
+    prompt: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"texts": list(self.texts), "prompt": self.prompt}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Text:
+        return cls(texts=list(data["texts"]), prompt=data.get("prompt", ""),
+                   metrics=data.get("metrics", {}))
+
+
+@dataclass
+class Images(Sample):
+    """A batch of images, uint8, shape (N, H, W, C) with C in {1, 3}; saved as a PNG grid."""
+
+    kind: ClassVar[str] = "images"
+    suffix: ClassVar[str] = ".png"
+    images: np.ndarray
+    labels: list[str] | None = None
+
+    def grid(self, columns: int | None = None, pad: int = 2) -> np.ndarray:
+        """The batch tiled into one (H, W, C) uint8 image."""
+        imgs = np.asarray(self.images, dtype=np.uint8)
+        n, h, w, c = imgs.shape
+        cols = columns or max(1, math.ceil(math.sqrt(n)))
+        rows = math.ceil(n / cols)
+        out = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad, c), dtype=np.uint8)
+        for i in range(n):
+            r, col = divmod(i, cols)
+            y, x = pad + r * (h + pad), pad + col * (w + pad)
+            out[y : y + h, x : x + w] = imgs[i]
+        return out
+
+    def save(self, stem: Path) -> Path:
+        import io
+
+        from PIL import Image, PngImagePlugin
+
+        path = Path(stem).with_suffix(self.suffix)
+        grid = self.grid()
+        img = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+        info = PngImagePlugin.PngInfo()
+        n, h, w, c = np.asarray(self.images).shape
+        meta = {"kind": self.kind, "metrics": self.metrics, "labels": self.labels,
+                "shape": [n, h, w, c]}
+        info.add_text("genai_studio", json.dumps(meta))
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", pnginfo=info)
+        atomic_write_bytes(path, buf.getvalue())
+        return path
+
+    @classmethod
+    def load_png(cls, path: Path) -> Images:
+        from PIL import Image
+
+        with Image.open(path) as img:
+            meta = json.loads(img.text.get("genai_studio", "{}")) if hasattr(img, "text") else {}
+            grid = np.asarray(img.convert("L" if img.mode in ("L", "1") else "RGB"))
+        if grid.ndim == 2:
+            grid = grid[..., None]
+        shape = meta.get("shape")
+        if not shape:  # a plain PNG: one image
+            return cls(images=grid[None], metrics=meta.get("metrics", {}))
+        n, h, w, c = shape
+        cols = max(1, math.ceil(math.sqrt(n)))
+        pad = 2
+        imgs = np.stack([
+            grid[pad + (i // cols) * (h + pad): pad + (i // cols) * (h + pad) + h,
+                 pad + (i % cols) * (w + pad): pad + (i % cols) * (w + pad) + w]
+            for i in range(n)
+        ])
+        return cls(images=imgs, labels=meta.get("labels"), metrics=meta.get("metrics", {}))
+
+
+class SampleFormatError(ValueError):
+    """A sample file is missing, unreadable or of an unknown kind."""
+
+
+def load_sample(path: Path) -> Sample:
+    """Read a sample file written by ``Sample.save``."""
+    path = Path(path)
+    try:
+        if path.suffix == ".png":
+            return Images.load_png(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SampleFormatError(f"{path.name}: cannot read sample ({exc})") from exc
+    cls = SAMPLE_KINDS.get(data.get("kind", ""))
+    if cls is None or cls is Sample:
+        raise SampleFormatError(f"{path.name}: unknown sample kind {data.get('kind')!r}")
+    return cls.from_json(data)

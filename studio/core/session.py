@@ -1,0 +1,222 @@
+"""Start, resume and sample runs: the glue the GUI and the CLI share.
+
+Callers resolve ids to specs (through the plugin manager) and pass the specs in, so
+this module needs no plugin machinery and stays importable on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio import __version__
+from studio.core import config as cfg
+from studio.core.contributions import API_VERSION, DatasetSpec, ModelSpec
+from studio.core.rundir import RunDir, RunDirError, RunRecord
+
+
+@dataclass
+class TrainSettings:
+    """Engine settings, the same for every model (the model's own live in its config)."""
+
+    steps: int = 1000
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    sample_every: int = 100
+    checkpoint_every: int = 500
+    validate_every: int = 0
+    keep_checkpoints: int = 3
+
+
+@dataclass
+class ModelSource:
+    """Where a model comes from: its spec and the plugin that contributed it."""
+
+    spec: ModelSpec
+    plugin: str
+    plugin_version: str
+
+
+def _load_dataset(dataset: DatasetSpec):
+    loaded = dataset.loader()
+    if not loaded.name:
+        loaded.name = dataset.id
+    return loaded
+
+
+def _build_trainer(spec: ModelSpec, config: Any, dataset, device_name: str, seed: int):
+    from studio.core.devices import resolve_device
+    from studio.core.engine import seed_everything
+
+    device = resolve_device(device_name)
+    seed_everything(seed)  # network initialisation is part of what the seed fixes
+    return spec.trainer_factory(config, dataset, device)
+
+
+def create_engine(
+    source: ModelSource,
+    dataset: DatasetSpec,
+    config: Any,
+    settings: TrainSettings,
+    run_path: Path,
+    listener=None,
+):
+    """Create a run directory and an engine ready to ``run()`` from step 0."""
+    from studio.core.devices import resolve_device, resolve_precision
+    from studio.core.engine import Engine
+
+    spec = source.spec
+    if dataset.kind not in spec.dataset_kinds:
+        raise ValueError(
+            f"model {spec.id} trains on {', '.join(spec.dataset_kinds)} data, "
+            f"but dataset {dataset.id} is {dataset.kind}"
+        )
+    device = resolve_device(settings.device)
+    resolve_precision(settings.precision, device)  # refuse before anything is written
+    record = RunRecord(
+        model=spec.id,
+        plugin=source.plugin,
+        plugin_version=source.plugin_version,
+        config=cfg.to_dict(config),
+        dataset={"id": dataset.id, "source": "embedded", "kind": dataset.kind},
+        seed=settings.seed,
+        device=str(device),
+        precision=settings.precision,
+        steps=settings.steps,
+        sample_every=settings.sample_every,
+        checkpoint_every=settings.checkpoint_every,
+        studio_version=__version__,
+        api_version=API_VERSION,
+        extra={"validate_every": settings.validate_every,
+               "keep_checkpoints": settings.keep_checkpoints},
+    )
+    loaded = _load_dataset(dataset)
+    trainer = _build_trainer(spec, config, loaded, str(device), settings.seed)
+    run = RunDir.create(run_path, record)
+    return Engine(
+        run,
+        trainer,
+        total_steps=settings.steps,
+        seed=settings.seed,
+        precision=settings.precision,
+        sample_every=settings.sample_every,
+        checkpoint_every=settings.checkpoint_every,
+        validate_every=settings.validate_every,
+        keep_checkpoints=settings.keep_checkpoints,
+        listener=listener,
+    )
+
+
+Resolver = Callable[[RunRecord], tuple[ModelSource, DatasetSpec]]
+
+
+def resume_engine(
+    run_path: Path,
+    resolve: Resolver,
+    total_steps: int | None = None,
+    device: str | None = None,
+    listener=None,
+):
+    """An engine that continues a run from its latest checkpoint.
+
+    ``total_steps`` is the new target (default: the run's own); ``device`` may move the
+    run to another device (default: the one it was trained on, or the best available
+    if that one is gone).
+    """
+    from studio.core.devices import DeviceError
+    from studio.core.engine import Engine
+
+    run = RunDir(run_path)
+    record = run.record()
+    checkpoint = run.latest_checkpoint()
+    if checkpoint is None:
+        raise RunDirError(f"{run.path} has no checkpoint to resume from")
+    source, dataset = resolve(record)
+    config = cfg.build(source.spec.config_class, record.config)
+    loaded = _load_dataset(dataset)
+    try:
+        trainer = _build_trainer(source.spec, config, loaded, device or record.device, record.seed)
+    except DeviceError:
+        if device:
+            raise
+        trainer = _build_trainer(source.spec, config, loaded, "auto", record.seed)
+    steps = int(total_steps if total_steps is not None else record.steps)
+    if steps != record.steps:
+        record.steps = steps
+        run.write_record(record)
+    engine = Engine(
+        run,
+        trainer,
+        total_steps=steps,
+        seed=record.seed,
+        precision=record.precision,
+        sample_every=record.sample_every,
+        checkpoint_every=record.checkpoint_every,
+        validate_every=record.extra.get("validate_every", 0),
+        keep_checkpoints=record.extra.get("keep_checkpoints", 3),
+        listener=listener,
+    )
+    engine.restore(checkpoint)
+    run.truncate_metrics_after(engine.step)
+    return engine
+
+
+class RunSampler:
+    """Samples from a run's latest checkpoint on the CPU, without disturbing a training
+    process that may still be writing the run (it only reads finished checkpoints)."""
+
+    def __init__(self, run_path: Path, resolve: Resolver, device: str = "cpu") -> None:
+        self.run = RunDir(run_path)
+        self.record = self.run.record()
+        self._resolve = resolve
+        self._device = device
+        self._trainer = None
+        self._loaded_from: Path | None = None
+
+    @property
+    def checkpoint_step(self) -> int | None:
+        steps = self.run.checkpoint_steps()
+        return steps[-1] if steps else None
+
+    def _ensure(self):
+        from studio.core.checkpoint import load_checkpoint
+        from studio.core.engine import RNG_LOCK
+
+        latest = self.run.latest_checkpoint()
+        if latest is None:
+            raise RunDirError(f"{self.run.path} has no checkpoint yet")
+        if self._trainer is None:
+            import torch
+
+            source, dataset = self._resolve(self.record)
+            config = cfg.build(source.spec.config_class, self.record.config)
+            loaded = _load_dataset(dataset)
+            # Building a model draws from the global RNGs; a run may be training in
+            # this process, so do it between its steps and put the RNGs back after.
+            with RNG_LOCK, torch.random.fork_rng(devices=[]):
+                self._trainer = _build_trainer(
+                    source.spec, config, loaded, self._device, self.record.seed
+                )
+        if latest != self._loaded_from:
+            weights, _ = load_checkpoint(latest)
+            self._trainer.load_weights(weights)
+            self._loaded_from = latest
+        return self._trainer
+
+    def sample(self, seed: int = 0, n: int | None = None, **options: Any):
+        """A sample from the latest checkpoint with a generator seeded by ``seed``.
+
+        Extra keyword ``options`` go to the trainer's ``sample`` (e.g. a class label or
+        a temperature) when it accepts them.
+        """
+        import torch
+
+        from studio.core.engine import RNG_LOCK
+
+        trainer = self._ensure()
+        with RNG_LOCK, torch.random.fork_rng(devices=[]), trainer.eval_mode():
+            g = torch.Generator(device="cpu").manual_seed(int(seed))
+            return trainer.sample(g, n, **options)

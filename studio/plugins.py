@@ -1,0 +1,232 @@
+"""Plugin discovery and loading, wrapped around pluggy so that no plugin can take
+the app down.
+
+Built-in and third-party plugins come through the same entry point group
+(``genai_studio.plugins``). Each entry point is loaded on its own: a plugin that
+fails to import, declares an incompatible contract version, returns malformed
+contributions or raises in a hook is recorded (name, error, traceback) and
+skipped; the rest load. ``GENAI_STUDIO_DISABLE_PLUGINS`` (comma-separated names)
+and the app's settings block plugins by name before they are imported.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from studio import hookspecs
+from studio.core.contributions import (
+    API_VERSION,
+    ContributionError,
+    DatasetSpec,
+    ExporterSpec,
+    ModelSpec,
+    ReaderSpec,
+)
+from studio.core.session import ModelSource
+
+DISABLE_ENV = "GENAI_STUDIO_DISABLE_PLUGINS"
+
+
+@dataclass
+class PluginRecord:
+    """What the plugin manager knows of one plugin, shown in the UI and ``plugins`` CLI."""
+
+    name: str
+    source: str  # "built-in", "entry point (dist 1.2)", "registered"
+    version: str = ""
+    api_version: str = ""
+    status: str = "loaded"  # loaded | failed | disabled | refused
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (message, traceback)
+    contributions: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded" and not self.errors
+
+
+def disabled_from_env() -> set[str]:
+    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+
+
+def _api_compatible(declared: str) -> bool:
+    try:
+        major, minor = (int(x) for x in str(declared).split(".")[:2])
+        our_major, our_minor = (int(x) for x in API_VERSION.split("."))
+    except ValueError:
+        return False
+    return major == our_major and minor <= our_minor
+
+
+class PluginManager:
+    """Loads plugins and collects their contributions, capturing errors per plugin."""
+
+    def __init__(self, disabled: Iterable[str] = ()) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.disabled = set(disabled) | disabled_from_env()
+        self.records: dict[str, PluginRecord] = {}
+        self.models: dict[str, ModelSpec] = {}
+        self.datasets: dict[str, DatasetSpec] = {}
+        self.readers: dict[str, ReaderSpec] = {}
+        self.exporters: dict[str, ExporterSpec] = {}
+        self._owner: dict[tuple[str, str], str] = {}
+
+    # --- loading ------------------------------------------------------------------
+    def load_entry_points(self, group: str = hookspecs.ENTRY_POINT_GROUP) -> None:
+        """Load every plugin registered under ``group``, each in isolation."""
+        for ep in metadata.entry_points(group=group):
+            dist = getattr(ep, "dist", None)
+            dist_name = dist.name if dist else ""
+            builtin = dist_name == "genai-studio"
+            source = "built-in" if builtin else f"entry point ({dist_name or ep.value})"
+            version = dist.version if dist else ""
+            if ep.name in self.records:
+                continue
+            record = PluginRecord(ep.name, source, version)
+            self.records[ep.name] = record
+            if ep.name in self.disabled:
+                record.status = "disabled"
+                self.pm.set_blocked(ep.name)
+                continue
+            try:
+                plugin = ep.load()
+            except BaseException as exc:  # a plugin's import may raise anything
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                self._fail(record, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
+                continue
+            self._register(record, plugin)
+        self.collect()
+
+    def register(self, plugin: Any, name: str, version: str = "") -> PluginRecord:
+        """Register an already imported plugin object (tests, scripts, plugin folders)."""
+        record = PluginRecord(name, "registered", version)
+        self.records[name] = record
+        if name in self.disabled:
+            record.status = "disabled"
+        else:
+            self._register(record, plugin)
+        self.collect()
+        return record
+
+    def _register(self, record: PluginRecord, plugin: Any) -> None:
+        declared = getattr(plugin, "STUDIO_API", None)
+        record.api_version = str(declared or "")
+        if declared is None:
+            record.status = "refused"
+            record.errors.append((
+                f"plugin {record.name} does not declare the contract version it was written "
+                f'for; add STUDIO_API = "{API_VERSION}" to its hook module',
+                "",
+            ))
+            return
+        if not _api_compatible(declared):
+            record.status = "refused"
+            record.errors.append((
+                f"plugin {record.name} was written for contract version {declared}, but "
+                f"this GenAI Studio provides {API_VERSION}; update the plugin or the app",
+                "",
+            ))
+            return
+        try:
+            self.pm.register(plugin, name=record.name)
+            self.pm.check_pending()
+        except Exception as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._fail(record, f"invalid hooks: {exc}")
+
+    def _fail(self, record: PluginRecord, message: str) -> None:
+        record.status = "failed"
+        record.errors.append((message, traceback.format_exc()))
+
+    # --- contributions ------------------------------------------------------------
+    def _call_each(self, hook_name: str, kind: str) -> list[tuple[str, Any]]:
+        """Call a hook plugin by plugin; a raise is recorded against that plugin only."""
+        out = []
+        hook = getattr(self.pm.hook, hook_name)
+        for impl in hook.get_hookimpls():  # registration order
+            record = self.records.get(impl.plugin_name)
+            try:
+                result = impl.function(**{a: None for a in impl.argnames})
+                if result is not None and not isinstance(result, (list, tuple)):
+                    raise TypeError(f"returned {type(result).__name__}, not a list")
+            except Exception as exc:
+                if record:
+                    self._fail(record, f"{hook_name} raised {type(exc).__name__}: {exc}")
+                continue
+            for item in result or ():
+                out.append((impl.plugin_name, item))
+        return out
+
+    def collect(self) -> None:
+        """(Re)build the tables of models, datasets, readers and exporters."""
+        self.models, self.datasets, self.readers, self.exporters = {}, {}, {}, {}
+        self._owner = {}
+        for record in self.records.values():
+            record.contributions = {}
+        tables: list[tuple[str, str, type, dict]] = [
+            ("studio_models", "model", ModelSpec, self.models),
+            ("studio_datasets", "dataset", DatasetSpec, self.datasets),
+            ("studio_dataset_readers", "reader", ReaderSpec, self.readers),
+            ("studio_exporters", "exporter", ExporterSpec, self.exporters),
+        ]
+        for hook_name, kind, cls, table in tables:
+            for plugin_name, item in self._call_each(hook_name, kind):
+                record = self.records[plugin_name]
+                try:
+                    if not isinstance(item, cls):
+                        raise ContributionError(
+                            f"{hook_name} returned {type(item).__name__}, not {cls.__name__}"
+                        )
+                    item.validate()
+                    if item.id in table:
+                        other = self._owner[(kind, item.id)]
+                        raise ContributionError(
+                            f"{kind} id {item.id!r} is already provided by plugin {other}"
+                        )
+                except ContributionError as exc:
+                    record.errors.append((str(exc), ""))
+                    continue
+                table[item.id] = item
+                self._owner[(kind, item.id)] = plugin_name
+                record.contributions.setdefault(kind + "s", []).append(item.id)
+
+    # --- queries ------------------------------------------------------------------
+    def owner(self, kind: str, item_id: str) -> str:
+        return self._owner[(kind, item_id)]
+
+    def model_source(self, model_id: str) -> ModelSource:
+        """The model's spec and plugin; ``KeyError`` with a helpful message if unknown."""
+        if model_id not in self.models:
+            known = ", ".join(sorted(self.models)) or "none"
+            raise KeyError(f"unknown model {model_id!r}; installed models: {known}")
+        plugin = self.owner("model", model_id)
+        return ModelSource(self.models[model_id], plugin, self.records[plugin].version)
+
+    def dataset(self, dataset_id: str) -> DatasetSpec:
+        if dataset_id not in self.datasets:
+            known = ", ".join(sorted(self.datasets)) or "none"
+            raise KeyError(f"unknown dataset {dataset_id!r}; embedded datasets: {known}")
+        return self.datasets[dataset_id]
+
+    def resolve_run(self, record) -> tuple[ModelSource, DatasetSpec]:
+        """Model and dataset of a run's ``config.json`` (for resume and sampling)."""
+        return self.model_source(record.model), self.dataset(record.dataset["id"])
+
+    def problems(self) -> list[PluginRecord]:
+        return [r for r in self.records.values() if r.errors]
+
+
+def load_plugins(disabled: Iterable[str] = ()) -> PluginManager:
+    """A plugin manager with every installed plugin loaded."""
+    manager = PluginManager(disabled)
+    manager.load_entry_points()
+    return manager

@@ -1,0 +1,155 @@
+"""The dataset browser: embedded datasets from plugins, and what the user dropped.
+
+Reading dropped data belongs to the dataset readers (a plugin hook); this browser
+lists a dropped folder or file with its file count and says which reader, if any,
+accepts it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from studio.core.contributions import DatasetSpec, ReaderSpec
+from studio.ui.tasks import run_in_thread
+
+ROLE_ID = Qt.ItemDataRole.UserRole
+
+
+def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
+    """(files, bytes) under ``path``, without following symlinks; stops at ``limit``."""
+    if path.is_file():
+        return 1, path.stat().st_size
+    files = size = 0
+    stack = [path]
+    while stack and files < limit:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        files += 1
+                        size += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
+    return files, size
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+class DatasetBrowser(QWidget):
+    dataset_selected = Signal(str)  # embedded dataset id
+    message = Signal(str, str, str)  # level, text, details
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Dataset", "Kind", "Items"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setColumnWidth(0, 150)
+        self.tree.itemSelectionChanged.connect(self._on_select)
+        layout.addWidget(self.tree)
+        hint = QLabel("Drop a folder or files here (or anywhere on the window).")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #666;")
+        layout.addWidget(hint)
+        self.embedded = QTreeWidgetItem(self.tree, ["Embedded"])
+        self.dropped = QTreeWidgetItem(self.tree, ["Dropped"])
+        for item in (self.embedded, self.dropped):
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            item.setExpanded(True)
+        self.readers: dict[str, ReaderSpec] = {}
+
+    def set_datasets(self, datasets: dict[str, DatasetSpec]) -> None:
+        self.embedded.takeChildren()
+        for spec in datasets.values():
+            items = f"{spec.items:,}" if spec.items is not None else "?"
+            item = QTreeWidgetItem(self.embedded, [spec.name, spec.kind, items])
+            item.setData(0, ROLE_ID, spec.id)
+            item.setToolTip(0, f"{spec.id}: {spec.description}")
+        self.embedded.setExpanded(True)
+
+    def select(self, dataset_id: str) -> None:
+        for i in range(self.embedded.childCount()):
+            item = self.embedded.child(i)
+            if item.data(0, ROLE_ID) == dataset_id:
+                self.tree.setCurrentItem(item)
+                return
+
+    def selected_id(self) -> str | None:
+        item = self.tree.currentItem()
+        return item.data(0, ROLE_ID) if item is not None else None
+
+    def _on_select(self) -> None:
+        dataset_id = self.selected_id()
+        if dataset_id:
+            self.dataset_selected.emit(dataset_id)
+
+    # --- drops ------------------------------------------------------------------
+    def add_paths(self, paths: list[Path]) -> None:
+        """List dropped paths; counting happens off the GUI thread."""
+        for path in paths:
+            if not path.exists():
+                self.message.emit("error", f"{path} does not exist", "")
+                continue
+            item = QTreeWidgetItem(self.dropped, [path.name or str(path), "counting...", ""])
+            item.setToolTip(0, str(path))
+            self.dropped.setExpanded(True)
+            run_in_thread(
+                lambda p=path: count_files(p),
+                lambda result, it=item, p=path: self._counted(it, p, result),
+                lambda msg, details, p=path: self.message.emit(
+                    "error", f"could not read {p}: {msg}", details),
+            )
+
+    def _counted(self, item: QTreeWidgetItem, path: Path, result: tuple[int, int]) -> None:
+        files, size = result
+        accepting = [r for r in self.readers.values() if _safe_accepts(r, path)]
+        kind = accepting[0].kind if accepting else "no reader"
+        item.setText(1, kind)
+        item.setText(2, f"{files:,}")
+        item.setToolTip(0, f"{path}\n{files:,} files, {_human(size)}")
+        if files == 0:
+            self.message.emit("warning", f"{path.name}: the folder is empty", "")
+        elif not accepting:
+            understood = sorted({p for r in self.readers.values() for p in r.patterns})
+            self.message.emit(
+                "warning",
+                f"{path.name}: {files:,} files ({_human(size)}) listed, but no installed "
+                "dataset reader accepts it"
+                + (f" (formats understood: {', '.join(understood)})" if understood
+                   else " (no dataset reader plugins are installed yet)"),
+                "",
+            )
+        else:
+            self.message.emit("info", f"{path.name}: {files:,} files, read as {kind}", "")
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.add_paths(paths)
+            event.acceptProposedAction()
+
+
+def _safe_accepts(reader: ReaderSpec, path: Path) -> bool:
+    try:
+        return bool(reader.accepts(path))
+    except Exception:
+        return False

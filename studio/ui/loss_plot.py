@@ -1,0 +1,203 @@
+"""Live loss curves: one curve per named scalar, EMA smoothing, log scale, and
+bounded memory (old points are thinned out as a run grows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+# Curves redraw at most twice a second however fast data comes: on a 2-core machine
+# every millisecond the GUI spends painting is taken from training.
+REDRAW_INTERVAL_MS = 500
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+NOT_PLOTTED = {"step", "time", "epoch"}
+
+
+class Series:
+    """The points of one named scalar, raw and EMA-smoothed (kept up to date as points
+    arrive, so a redraw costs no recomputation); never more than ``max_points`` kept."""
+
+    def __init__(self, max_points: int, alpha: float = 0.0) -> None:
+        self.max_points = max_points
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.smooth: list[float] = []
+        self.alpha = alpha
+        self._acc = 0.0
+        self._weight = 0.0
+
+    def set_alpha(self, alpha: float) -> None:
+        if alpha != self.alpha:
+            self.alpha = alpha
+            self.smooth = ema(np.asarray(self.y, dtype=float), alpha).tolist()
+            self._acc, self._weight = self._state_after(self.y)
+
+    def _state_after(self, ys: list[float]) -> tuple[float, float]:
+        acc = weight = 0.0
+        for v in ys:
+            if np.isfinite(v):
+                acc = self.alpha * acc + (1 - self.alpha) * v
+                weight = self.alpha * weight + (1 - self.alpha)
+        return acc, weight
+
+    def add(self, x: float, y: float) -> None:
+        self.x.append(x)
+        self.y.append(y)
+        if np.isfinite(y):
+            self._acc = self.alpha * self._acc + (1 - self.alpha) * y
+            self._weight = self.alpha * self._weight + (1 - self.alpha)
+        self.smooth.append(self._acc / self._weight if self._weight else y)
+        if len(self.x) > self.max_points:
+            # Thin the older half by two: recent points stay dense, memory stays bounded.
+            half = len(self.x) // 2
+            self.x = self.x[:half:2] + self.x[half:]
+            self.y = self.y[:half:2] + self.y[half:]
+            self.smooth = self.smooth[:half:2] + self.smooth[half:]
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def ema(values: np.ndarray, alpha: float) -> np.ndarray:
+    """Exponential moving average with bias correction (as TensorBoard's smoothing)."""
+    if alpha <= 0 or len(values) == 0:
+        return values
+    out = np.empty_like(values, dtype=float)
+    acc, weight = 0.0, 0.0
+    for i, v in enumerate(values):
+        if np.isfinite(v):
+            acc = alpha * acc + (1 - alpha) * v
+            weight = alpha * weight + (1 - alpha)
+        out[i] = acc / weight if weight else v
+    return out
+
+
+class LossPlot(QWidget):
+    """Training losses (solid), validation (dashed) and sample metrics (lower plot)."""
+
+    def __init__(self, parent: QWidget | None = None, max_points: int = 5000) -> None:
+        super().__init__(parent)
+        self.max_points = max_points
+        self.series: dict[str, Series] = {}
+        self._dirty: set[str] = set()
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Smoothing"))
+        self.smoothing = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=99, value=60)
+        self.smoothing.setFixedWidth(160)
+        self.smoothing.valueChanged.connect(lambda _v: self.redraw())
+        bar.addWidget(self.smoothing)
+        self.smoothing_label = QLabel()
+        bar.addWidget(self.smoothing_label)
+        self.log_y = QCheckBox("Log scale")
+        self.log_y.toggled.connect(self._set_log)
+        bar.addWidget(self.log_y)
+        bar.addStretch(1)
+        self.rate_label = QLabel()
+        # A fixed width: a label that resizes with its text would re-layout (and so
+        # repaint) the plots below it at every update.
+        self.rate_label.setFixedWidth(140)
+        self.rate_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.rate_label)
+        layout.addLayout(bar)
+        self.plot = pg.PlotWidget(title="Losses")
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setLabel("bottom", "step")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.quality = pg.PlotWidget(title="Sample metrics (fixed-seed previews)")
+        self.quality.addLegend(offset=(-10, 10))
+        self.quality.setLabel("bottom", "step")
+        self.quality.showGrid(x=True, y=True, alpha=0.3)
+        for p in (self.plot, self.quality):
+            p.setClipToView(True)
+            p.setDownsampling(auto=True, mode="peak")
+        layout.addWidget(self.plot, 3)
+        layout.addWidget(self.quality, 2)
+        self._update_label()
+        self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(lambda: self.redraw(everything=False))
+
+    def clear(self) -> None:
+        for name, curve in self.curves.items():
+            self._plot_for(name).removeItem(curve)
+            legend = self._plot_for(name).plotItem.legend
+            if legend is not None:
+                legend.removeItem(curve)
+        self.series.clear()
+        self.curves.clear()
+        self.rate_label.setText("")
+
+    def set_total(self, steps: int) -> None:
+        """Fix the x axis to the run's length: the curves fill it as training goes, and
+        the axes need not be redrawn at every update."""
+        for p in (self.plot, self.quality):
+            p.enableAutoRange(x=False)
+            p.setXRange(0, max(1, steps), padding=0.02)
+
+    def _plot_for(self, name: str) -> pg.PlotWidget:
+        return self.quality if name.startswith("sample/") else self.plot
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Append metric rows (as in metrics.jsonl) and redraw."""
+        for row in rows:
+            step = row.get("step", 0)
+            for name, value in row.items():
+                if name in NOT_PLOTTED or not isinstance(value, (int, float)):
+                    continue
+                if name not in self.series:
+                    self.series[name] = Series(self.max_points, self._alpha(name))
+                self.series[name].add(float(step), float(value))
+                self._dirty.add(name)
+        if rows and not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def flush(self) -> None:
+        """Redraw now (instead of at the next tick)."""
+        self._redraw_timer.stop()
+        self.redraw()
+
+    def _curve(self, name: str) -> pg.PlotDataItem:
+        if name not in self.curves:
+            color = PALETTE[len(self.curves) % len(PALETTE)]
+            style = Qt.PenStyle.DashLine if name.startswith("val/") else Qt.PenStyle.SolidLine
+            pen = pg.mkPen(color, width=2, style=style)
+            symbol = "o" if name.startswith("sample/") else None
+            # Antialiased wide lines cost the GUI thread far more than they add here.
+            self.curves[name] = self._plot_for(name).plot(
+                [], [], pen=pen, name=name, symbol=symbol, symbolSize=5, symbolBrush=color,
+                antialias=False, skipFiniteCheck=False,
+            )
+        return self.curves[name]
+
+    def redraw(self, everything: bool = True) -> None:
+        self._update_label()
+        for name, s in self.series.items():
+            if not everything and name not in self._dirty:
+                continue
+            s.set_alpha(self._alpha(name))
+            y = np.asarray(s.smooth, dtype=float)
+            if self.log_y.isChecked():
+                y = np.where(y > 0, y, np.nan)
+            self._curve(name).setData(np.asarray(s.x), y, connect="finite")
+        self._dirty.clear()
+
+    def _alpha(self, name: str) -> float:
+        # Validation and preview metrics are sparse: smoothing them would only lag.
+        if name.startswith(("sample/", "val/")):
+            return 0.0
+        return self.smoothing.value() / 100
+
+    def _set_log(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self.redraw()
+
+    def _update_label(self) -> None:
+        self.smoothing_label.setText(f"{self.smoothing.value() / 100:.2f}")
+
+    def point_count(self) -> int:
+        return sum(len(s) for s in self.series.values())

@@ -1,0 +1,143 @@
+"""The sample gallery: the fixed-seed previews of a run over training steps, with a
+step slider, 'follow latest', and export of the shown sample as PNG."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.samples import Sample, SampleFormatError, load_sample
+from studio.ui.sample_views import SampleView, view_for
+
+CACHE = 16  # samples kept decoded in memory; the rest are read back from disk
+
+
+class SampleGallery(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[tuple[int, Path | None]] = []
+        self._cache: OrderedDict[int, Sample] = OrderedDict()
+        self.view: SampleView | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.step_label = QLabel("No samples yet")
+        bar.addWidget(self.step_label)
+        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=0)
+        self.slider.valueChanged.connect(self._show_index)
+        bar.addWidget(self.slider, 1)
+        self.follow = QCheckBox("Follow latest", checked=True)
+        bar.addWidget(self.follow)
+        self.export_button = QPushButton("Export PNG...")
+        self.export_button.clicked.connect(self._export)
+        self.export_button.setEnabled(False)
+        bar.addWidget(self.export_button)
+        layout.addLayout(bar)
+        self.stack = QStackedLayout()
+        self.placeholder = QLabel(
+            "Samples drawn at a fixed seed appear here as the model trains.",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+        )
+        self.stack.addWidget(self.placeholder)
+        layout.addLayout(self.stack, 1)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._cache.clear()
+        if self.view is not None:
+            self.stack.removeWidget(self.view)
+            self.view.deleteLater()
+            self.view = None
+        self.stack.setCurrentWidget(self.placeholder)
+        self.slider.setMaximum(0)
+        self.step_label.setText("No samples yet")
+        self.export_button.setEnabled(False)
+
+    def load_run(self, files: list[tuple[int, Path]]) -> None:
+        """Show the samples of a finished or running run from its files."""
+        self.clear()
+        self.entries = [(step, path) for step, path in files]
+        self._refresh(follow=True)
+
+    def add_sample(self, step: int, sample: Sample, path: Path | None = None) -> None:
+        """A new preview from a live run."""
+        self.entries = [e for e in self.entries if e[0] != step]
+        self.entries.append((step, path))
+        self.entries.sort(key=lambda e: e[0])
+        self._remember(step, sample)
+        self._refresh(follow=self.follow.isChecked())
+
+    def _remember(self, step: int, sample: Sample) -> None:
+        self._cache[step] = sample
+        self._cache.move_to_end(step)
+        while len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
+
+    def _refresh(self, follow: bool) -> None:
+        n = len(self.entries)
+        self.slider.blockSignals(True)
+        self.slider.setMaximum(max(0, n - 1))
+        self.slider.blockSignals(False)
+        if n and (follow or self.view is None):
+            self.slider.setValue(n - 1)
+            self._show_index(n - 1)
+
+    def _sample_at(self, index: int) -> Sample | None:
+        step, path = self.entries[index]
+        if step in self._cache:
+            return self._cache[step]
+        if path is None:
+            return None
+        try:
+            sample = load_sample(path)
+        except SampleFormatError as exc:
+            self.step_label.setText(str(exc))
+            return None
+        self._remember(step, sample)
+        return sample
+
+    def _show_index(self, index: int) -> None:
+        if not 0 <= index < len(self.entries):
+            return
+        sample = self._sample_at(index)
+        if sample is None:
+            return
+        if self.view is None or getattr(self.view, "_kind", None) != sample.kind:
+            if self.view is not None:
+                self.stack.removeWidget(self.view)
+                self.view.deleteLater()
+            self.view = view_for(sample.kind)
+            self.view._kind = sample.kind
+            self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+        self.view.show_sample(sample)
+        step = self.entries[index][0]
+        self.step_label.setText(f"Step {step:,}  ({index + 1}/{len(self.entries)})")
+        self.export_button.setEnabled(True)
+
+    def current_step(self) -> int | None:
+        if not self.entries:
+            return None
+        return self.entries[self.slider.value()][0]
+
+    def _export(self) -> None:
+        if self.view is None:
+            return
+        step = self.current_step()
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export sample", f"sample_step_{step}.png", "PNG images (*.png)"
+        )
+        if path:
+            self.view.grab().save(path)

@@ -1,0 +1,66 @@
+"""Short background jobs (sampling, loading) on Qt's thread pool, with results
+delivered on the GUI thread.
+
+A plain function or lambda connected to a signal emitted from a worker thread runs
+in that worker thread. So each job gets a relay QObject created in the GUI thread;
+the worker emits to the relay's slots, which Qt queues onto the GUI thread, and only
+then are the callbacks called.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+_alive: set[_Relay] = set()
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(str, str)
+
+    def __init__(self, on_done, on_error) -> None:
+        super().__init__()
+        self._on_done, self._on_error = on_done, on_error
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_error)
+
+    @Slot(object)
+    def _deliver_done(self, result: Any) -> None:
+        _alive.discard(self)
+        self._on_done(result)
+
+    @Slot(str, str)
+    def _deliver_error(self, message: str, details: str) -> None:
+        _alive.discard(self)
+        if self._on_error is not None:
+            self._on_error(message, details)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.fn, self.relay = fn, relay
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:
+            self.relay.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        else:
+            self.relay.done.emit(result)
+
+
+def run_in_thread(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[str, str], None] | None = None,
+) -> None:
+    """Run ``fn()`` on the thread pool; call ``on_done(result)`` or
+    ``on_error(message, traceback)`` later on the GUI thread. Call from the GUI thread."""
+    relay = _Relay(on_done, on_error)
+    _alive.add(relay)
+    QThreadPool.globalInstance().start(_Job(fn, relay))
