@@ -7,13 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-WORKSPACE_ENV = "GENAI_STUDIO_WORKSPACE"
-
-
-def default_workspace() -> Path:
-    import platformdirs
-
-    return platformdirs.user_data_path("genai-studio", appauthor=False) / "workspace"
+from studio.app_paths import WORKSPACE_ENV, default_workspace
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -448,6 +448,7 @@ class MainWindow(QMainWindow):
         if self.model_id:
             self._show_widget_for(self.model_id)
         if self._closing:
+            self.session.wait(30_000)
             self.close()
 
     # --- runs ---------------------------------------------------------------------
@@ -537,6 +538,7 @@ class MainWindow(QMainWindow):
                 return
             event.ignore()
             return
+        self.session.wait(30_000)
         self._save_settings()
         self.follow_timer.stop()
         self.runs.timer.stop()

@@ -152,11 +152,14 @@ class TrainingSession(QObject):
         self.run_path: str | None = None
 
     def is_running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        """True from ``start`` until the engine has reported its result."""
+        return self.thread is not None and self.thread.isRunning() and self.result is None
 
     def start(self, make_engine: Callable[[EngineListener], Any]) -> None:
         if self.is_running():
             raise RuntimeError("a training run is already in progress")
+        if self.thread is not None:
+            self.thread.wait()  # the previous thread has reported; let it end
         self.result = None
         self.thread = QThread()
         self.thread.setObjectName("training")

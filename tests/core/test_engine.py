@@ -1,0 +1,223 @@
+"""The engine's guarantees: exact resume, stop/pause, NaN guard, failures, previews."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from studio import api
+from studio.core import config as cfg
+from studio.core.checkpoint import load_checkpoint
+from studio.core.contributions import DatasetSpec, ModelSpec
+from studio.core.devices import DeviceError, resolve_device, resolve_precision
+from studio.core.engine import EngineListener
+from studio.core.rundir import RunDir
+from studio.core.samples import load_sample
+from studio.core.session import ModelSource, TrainSettings, create_engine, resume_engine
+
+
+def make(plugins, path: Path, steps: int, model="gan-shape", listener=None, **settings):
+    source = plugins.model_source(model)
+    config = cfg.build(source.spec.config_class, {})
+    dataset = plugins.dataset(source.spec.default_dataset)
+    s = TrainSettings(steps=steps, seed=settings.pop("seed", 7), device="cpu",
+                      sample_every=settings.pop("sample_every", 20),
+                      checkpoint_every=settings.pop("checkpoint_every", 25), **settings)
+    return create_engine(source, dataset, config, s, path, listener)
+
+
+def weights_of(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(RunDir(path).latest_checkpoint())[0]
+
+
+def test_forty_plus_forty_steps_equal_eighty(plugins, tmp_path):
+    """Stop at 40, resume to 80: the same weights as 80 uninterrupted steps (dropout,
+    noise and data order all depend on RNG state that the checkpoint carries)."""
+    full = make(plugins, tmp_path / "full", 80)
+    assert full.run().state == "finished"
+
+    class StopAt40(EngineListener):
+        def on_metrics(self, row):
+            if row["step"] == 40:
+                engine.stop()
+
+    engine = make(plugins, tmp_path / "split", 80, listener=StopAt40())
+    first = engine.run()
+    assert (first.state, first.step) == ("stopped", 40)
+    resumed = resume_engine(tmp_path / "split", plugins.resolve_run)
+    assert resumed.step == 40
+    assert resumed.run().state == "finished"
+
+    a, b = weights_of(tmp_path / "full"), weights_of(tmp_path / "split")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-6, atol=1e-7)
+    # The logged losses match step for step too, and no step is logged twice.
+    rows_a = [r for r in RunDir(tmp_path / "full").read_metrics() if "d_loss" in r]
+    rows_b = [r for r in RunDir(tmp_path / "split").read_metrics() if "d_loss" in r]
+    assert [r["step"] for r in rows_b] == list(range(1, 81))
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        assert ra["d_loss"] == pytest.approx(rb["d_loss"], rel=1e-5)
+
+
+def test_run_directory_layout(plugins, tmp_path):
+    engine = make(plugins, tmp_path / "run", 50)
+    engine.run()
+    run = RunDir(tmp_path / "run")
+    rec = run.record()
+    assert (rec.model, rec.plugin, rec.seed, rec.device) == ("gan-shape", "shapes_gan", 7, "cpu")
+    assert rec.config["batch_size"] == 128 and rec.dataset["id"] == "exponential-curve"
+    assert run.status()["state"] == "finished" and run.status()["step"] == 50
+    assert [s for s, _ in run.sample_files()] == [0, 20, 40, 50]
+    assert run.checkpoint_steps() == [25, 50]
+    rows = run.read_metrics()
+    assert rows[0]["step"] == 0 and "sample/mean_distance" in rows[0]
+    assert all({"step", "time", "epoch"} <= r.keys() for r in rows)
+    assert "checkpoint written at step 50" in run.events()
+
+
+def test_previews_use_a_fixed_seed(plugins, tmp_path):
+    """Two runs with different training seeds but the same weights would preview the
+    same latents: here, the step-0 previews of two runs with the same seed are equal,
+    and sampling does not move the training RNG (the runs stay identical)."""
+    make(plugins, tmp_path / "a", 20, sample_every=5).run()
+    make(plugins, tmp_path / "b", 20, sample_every=0).run()
+    pa = load_sample(RunDir(tmp_path / "a").sample_files()[0][1])
+    a, b = weights_of(tmp_path / "a"), weights_of(tmp_path / "b")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k])
+    assert pa.points.shape == (512, 2)
+
+
+def test_pause_and_unpause_from_another_thread(plugins, tmp_path):
+    paused = threading.Event()
+
+    class Watch(EngineListener):
+        def on_metrics(self, row):
+            if row["step"] == 10:
+                engine.pause()
+
+        def on_state(self, state, step, message):
+            if state == "paused":
+                paused.set()
+
+    engine = make(plugins, tmp_path / "p", 30, listener=Watch())
+    t = threading.Thread(target=engine.run)
+    t.start()
+    assert paused.wait(30)
+    assert RunDir(tmp_path / "p").status()["state"] == "paused"
+    assert engine.step == 10
+    engine.unpause()
+    t.join(60)
+    assert engine.step == 30 and RunDir(tmp_path / "p").status()["state"] == "finished"
+
+
+
+
+def _toy_spec(trainer_cls) -> tuple[ModelSource, DatasetSpec]:
+    from dataclasses import make_dataclass
+
+    config_class = make_dataclass("ToyConfig", [("batch_size", int, 4)])
+
+    def load():
+        return api.LoadedDataset(kind="toy", train=(torch.randn(32, 3),))
+
+    spec = ModelSpec(id="toy", name="Toy", description="", dataset_kinds=("toy",),
+                     config_class=config_class,
+                     trainer_factory=lambda c, d, dev: trainer_cls(c, d, dev))
+    return ModelSource(spec, "tests", "0"), DatasetSpec("toy-data", "Toy", "", "toy", load)
+
+
+class ToyTrainer(api.Trainer):
+    fail_at: int | None = None
+    nan_at: int | None = None
+    oom_at: int | None = None
+
+    def __init__(self, config, dataset, device):
+        super().__init__(config, dataset, device)
+        self.net = torch.nn.Linear(3, 1)
+        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
+
+    def modules(self):
+        return {"net": self.net}
+
+    def optimizers(self):
+        return {"opt": self.opt}
+
+    def train_step(self, batch, step):
+        if step == self.fail_at:
+            raise ValueError("the plugin broke")
+        if step == self.oom_at:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        loss = self.net(batch).pow(2).mean()
+        self.optimize(loss, self.opt)
+        return {"loss": float("nan") if step == self.nan_at else loss.detach()}
+
+    def sample(self, generator, n=None):
+        return api.Numbers(values=[1, 2, 3])
+
+
+def _toy_engine(tmp_path, trainer_cls, steps=20):
+    source, dataset = _toy_spec(trainer_cls)
+    config = cfg.build(source.spec.config_class, {})
+    settings = TrainSettings(steps=steps, device="cpu", sample_every=0, checkpoint_every=5)
+    return create_engine(source, dataset, config, settings, tmp_path / "toy")
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    class NaNAt12(ToyTrainer):
+        nan_at = 11  # the 12th step
+
+    result = _toy_engine(tmp_path, NaNAt12).run()
+    assert result.state == "nan" and result.step == 12
+    assert "loss loss became nan at step 12" in result.message
+    assert "last good checkpoint (step 10) is kept" in result.message
+    run = RunDir(tmp_path / "toy")
+    assert run.checkpoint_steps() == [5, 10]
+    assert run.status()["state"] == "nan"
+    assert "became nan" in run.events()
+
+
+def test_a_plugin_exception_fails_the_run_cleanly(tmp_path):
+    class FailAt7(ToyTrainer):
+        fail_at = 7
+
+    result = _toy_engine(tmp_path, FailAt7).run()
+    assert result.state == "failed" and result.step == 7
+    assert "ValueError: the plugin broke" in result.message
+    run = RunDir(tmp_path / "toy")
+    assert "Traceback" in run.events() and run.status()["state"] == "failed"
+    assert run.checkpoint_steps() == [5]
+
+
+def test_out_of_memory_is_reported_with_advice(tmp_path):
+    class OOMAt3(ToyTrainer):
+        oom_at = 3
+
+    result = _toy_engine(tmp_path, OOMAt3).run()
+    assert result.state == "failed"
+    assert "out of memory" in result.message and "batch size" in result.message
+
+
+def test_device_and_precision_choices_are_checked():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="no CUDA GPU"):
+            resolve_device("cuda:1")
+    with pytest.raises(DeviceError, match="unknown device"):
+        resolve_device("tpu")
+    with pytest.raises(DeviceError, match="needs a CUDA device"):
+        resolve_precision("fp16", torch.device("cpu"))
+    assert resolve_precision("bf16", torch.device("cpu")) is torch.bfloat16
+
+
+def test_bf16_autocast_trains_on_cpu(plugins, tmp_path):
+    engine = make(plugins, tmp_path / "bf16", 10, precision="bf16")
+    result = engine.run()
+    assert result.state == "finished"
+    rows = [r for r in RunDir(tmp_path / "bf16").read_metrics() if "d_loss" in r]
+    assert all(torch.isfinite(torch.tensor(r["d_loss"])) for r in rows)

@@ -1,0 +1,117 @@
+"""The headless command: listing, training with a progress bar, resume, sample, and
+clear one-line errors with documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from studio import cli
+from studio.core.rundir import RunDir
+
+
+def run_cli(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def test_models_and_datasets_are_listed(capsys):
+    assert run_cli("models") == 0
+    out = capsys.readouterr().out
+    assert "gan-shape" in out and "gan-numbers" in out
+    assert run_cli("datasets") == 0
+    out = capsys.readouterr().out
+    assert "exponential-curve" in out and "multiples-of-5" in out
+    assert run_cli("plugins") == 0
+    assert "shapes_gan" in capsys.readouterr().out
+
+
+def test_train_resume_and_sample(tmp_path, capsys):
+    run = tmp_path / "run"
+    code = run_cli("train", "--model", "gan-numbers", "--dataset", "multiples-of-5",
+                   "--steps", "60", "--run-dir", str(run), "--seed", "3", "--device", "cpu",
+                   "--lr", "0.002", "--checkpoint-every", "30")
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "60/60" in err and "it/s" in err and "finished" in err
+    rec = RunDir(run).record()
+    assert rec.config["lr"] == 0.002 and rec.seed == 3 and rec.steps == 60
+
+    assert run_cli("train", "--resume", "--run-dir", str(run), "--steps", "90") == 0
+    assert RunDir(run).status()["step"] == 90 and RunDir(run).record().steps == 90
+
+    out = tmp_path / "numbers.json"
+    assert run_cli("sample", "--run-dir", str(run), "--out", str(out), "--n", "25") == 0
+    data = json.loads(out.read_text())
+    assert data["kind"] == "numbers" and len(data["values"]) == 25
+    assert "from the checkpoint at step 90" in capsys.readouterr().out
+
+
+def test_presets_and_config_files(tmp_path):
+    cfg_file = tmp_path / "c.json"
+    cfg_file.write_text(json.dumps({"batch_size": 16}))
+    assert run_cli("train", "--model", "gan-numbers", "--preset", "quick CPU", "--steps", "5",
+                   "--config", str(cfg_file), "--run-dir", str(tmp_path / "r")) == 0
+    rec = RunDir(tmp_path / "r").record()
+    assert rec.config == {"batch_size": 16, "lr": 1e-3, "preview_numbers": 64}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "gan-shape", "--lr", "abc"], "--lr: 'abc' is not a valid float"),
+        (["--model", "gan-shape", "--batch-size", "0"], "--batch-size: 0 is below"),
+        (["--model", "gan-shape", "--foo", "1"], "unknown option(s) --foo 1"),
+        (["--model", "nope"], "unknown model 'nope'; installed models"),
+        (["--model", "gan-shape", "--dataset", "nope"], "unknown dataset 'nope'"),
+        (["--model", "gan-shape", "--dataset", "multiples-of-5"], "trains on points2d data"),
+        (["--model", "gan-shape", "--device", "tpu"], "unknown device 'tpu'"),
+        (["--model", "gan-shape", "--preset", "fast"], "--preset 'fast'"),
+        (["--resume"], "holds no run"),
+    ],
+)
+def test_bad_arguments_give_one_clear_line_and_exit_2(tmp_path, capsys, args, message):
+    assert run_cli("train", "--run-dir", str(tmp_path / "r"), "--steps", "3", *args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_an_existing_run_is_not_overwritten(tmp_path, capsys):
+    args = ["train", "--model", "gan-numbers", "--steps", "3", "--run-dir", str(tmp_path)]
+    assert run_cli(*args) == 0
+    assert run_cli(*args) == 2
+    assert "use --resume" in capsys.readouterr().err
+
+
+def test_python_dash_m_is_the_same_command(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "studio.cli", "models"], capture_output=True,
+                         text=True, check=True)
+    assert "gan-shape" in out.stdout
+
+
+def test_ctrl_c_checkpoints_then_exits_130(tmp_path):
+    """A real SIGINT to a real process: it writes a checkpoint and exits 130; the run
+    then resumes from that checkpoint."""
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio.cli", "train", "--model", "gan-shape", "--steps",
+         "100000", "--run-dir", str(run), "--checkpoint-every", "0", "--sample-every", "0"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and RunDir(run).status().get("state") != "running":
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "writing a checkpoint" in err
+    steps = RunDir(run).checkpoint_steps()
+    assert len(steps) == 1 and steps[0] > 0
+    assert RunDir(run).status()["state"] == "stopped"
+    assert run_cli("train", "--resume", "--run-dir", str(run), "--steps", str(steps[0] + 5)) == 0

@@ -1,0 +1,171 @@
+"""The main window with real widgets, real signals and real drops, offscreen."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from studio.core.rundir import RunDir
+
+
+def train(qtbot, window, steps: int, model: str = "gan-shape", timeout: int = 120_000):
+    window.model_combo.setCurrentIndex(window.model_combo.findData(model))
+    window.form.steps.setValue(steps)
+    with qtbot.waitSignal(window.session.finished, timeout=timeout) as blocker:
+        window.train_action.trigger()
+    return blocker.args[0]
+
+
+def test_window_opens_with_models_datasets_and_form(make_window):
+    w = make_window()
+    assert [w.model_combo.itemData(i) for i in range(w.model_combo.count())] == [
+        "gan-shape", "gan-numbers"]
+    assert w.datasets.embedded.childCount() == 2
+    assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book defaults"
+    assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
+    assert w.tabs.count() == 3
+
+
+def test_training_updates_plot_gallery_progress_and_runs(qtbot, make_window):
+    w = make_window()
+    updates = []
+    w.session.updates.connect(lambda batch: updates.append(time.perf_counter()))
+    t0 = time.perf_counter()
+    result = train(qtbot, w, 300)
+    elapsed = time.perf_counter() - t0
+    assert result.state == "finished" and result.step == 300
+    assert {"d_loss", "g_loss"} <= set(w.loss_plot.series)
+    assert len(w.loss_plot.series["d_loss"]) == 300
+    assert "sample/mean_distance" in w.loss_plot.series
+    assert [s for s, _ in w.gallery.entries] == [0, 100, 200, 300]
+    assert w.gallery.current_step() == 300 and w.gallery.view is not None
+    assert w.progress.value() == 300
+    # Signals are batched: at most ~15 a second whatever the step rate, plus a few
+    # immediate ones for state changes.
+    assert len(updates) <= 15 * elapsed + 10, (len(updates), elapsed)
+    run = RunDir(w.current_run)
+    assert run.status()["state"] == "finished"
+    qtbot.waitUntil(lambda: w.runs.tree.topLevelItemCount() == 1)
+    assert w.runs.tree.topLevelItem(0).text(1) == "finished"
+
+
+def test_the_plugin_widget_samples_after_training(qtbot, make_window):
+    w = make_window()
+    train(qtbot, w, 50, model="gan-numbers")
+    widget = w.explore.currentWidget()
+    assert widget is w.sampling_widgets["gan-numbers"]
+    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+        widget.generate_button.click()
+    assert blocker.args[0].kind == "numbers"
+    assert "multiples of 5" in widget.share.text()
+
+
+def test_stop_pause_and_resume(qtbot, make_window):
+    w = make_window()
+    w.form.steps.setValue(1_000_000)
+    w.train_action.trigger()
+    qtbot.waitUntil(lambda: w.progress.value() > 20, timeout=60_000)
+    w.pause_action.trigger()
+    qtbot.waitUntil(lambda: w.resume_action.isEnabled() and not w.pause_action.isEnabled(),
+                    timeout=10_000)
+    assert RunDir(w.current_run).status()["state"] == "paused"
+    w.resume_action.trigger()  # unpause
+    qtbot.waitUntil(lambda: w.pause_action.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(w.session.finished, timeout=60_000) as blocker:
+        w.stop_action.trigger()
+    result = blocker.args[0]
+    assert result.state == "stopped"
+    run = RunDir(w.current_run)
+    assert run.checkpoint_steps()[-1] == result.step
+    # Resume continues the stopped run from its checkpoint.
+    assert w.resume_action.isEnabled()
+    w.form.steps.setValue(result.step + 40)
+    with qtbot.waitSignal(w.session.finished, timeout=60_000) as blocker:
+        w.resume_action.trigger()
+    assert blocker.args[0].state == "finished"
+    assert run.checkpoint_steps()[-1] == result.step + 40
+
+
+def test_closing_during_training_stops_and_checkpoints(qtbot, make_window):
+    w = make_window()
+    w.form.steps.setValue(1_000_000)
+    w.train_action.trigger()
+    qtbot.waitUntil(lambda: w.progress.value() > 10, timeout=60_000)
+    asked = []
+    w.confirm_stop_on_close = lambda: asked.append(1) or True
+    w.close()
+    assert asked and w.session.is_running()  # it asked, then stops in the background
+    qtbot.waitUntil(lambda: not w.session.is_running() and not w.isVisible(), timeout=60_000)
+    run = RunDir(w.current_run)
+    assert run.status()["state"] == "stopped"
+    assert run.checkpoint_steps()
+
+
+def test_declining_to_close_keeps_training(qtbot, make_window):
+    w = make_window()
+    w.form.steps.setValue(1_000_000)
+    w.train_action.trigger()
+    qtbot.waitUntil(lambda: w.progress.value() > 5, timeout=60_000)
+    w.confirm_stop_on_close = lambda: False
+    w.close()
+    assert w.isVisible() and w.session.is_running()
+
+
+def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window):
+    w = make_window()
+    train(qtbot, w, 120, model="gan-numbers")
+    path = str(w.current_run)
+    other = make_window(settings_name="other.ini")
+    other.open_run(path)
+    assert other.model_id == "gan-numbers"
+    assert len(other.loss_plot.series["d_loss"]) == 120
+    assert [s for s, _ in other.gallery.entries] == [0, 100, 120]
+    assert other.resume_action.isEnabled()
+
+
+def test_dropping_a_folder_lists_it(qtbot, make_window, tmp_path):
+    w = make_window()
+    folder = tmp_path / "my images"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"{i}.png").write_bytes(b"x")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    qtbot.waitUntil(lambda: w.datasets.dropped.childCount() == 1
+                    and w.datasets.dropped.child(0).text(2) == "5", timeout=10_000)
+    assert w.datasets.dropped.child(0).text(0) == "my images"
+    assert any("no installed dataset reader" in m for m in w.notifications.messages())
+
+
+def test_a_broken_plugin_is_shown_and_the_app_goes_on(qtbot, make_window):
+    from studio import api
+    from studio.plugins import load_plugins
+
+    class Broken:
+        STUDIO_API = "1.0"
+
+        @staticmethod
+        @api.hookimpl
+        def studio_models():
+            raise RuntimeError("boom")
+
+    manager = load_plugins()
+    manager.register(Broken, "broken_plugin")
+    w = make_window(manager)
+    assert any("broken_plugin" in m and "boom" in m for m in w.notifications.messages())
+    assert w.model_combo.count() == 2
+
+
+def test_settings_persist_the_last_model_and_layout(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.model_combo.setCurrentIndex(w.model_combo.findData("gan-numbers"))
+    w.close()
+    again = make_window()
+    assert again.model_id == "gan-numbers"
+    assert Path(tmp_path / "settings.ini").read_text().count("geometry") == 1
