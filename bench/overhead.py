@@ -25,21 +25,20 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from studio.core import config as cfg  # noqa: E402
-from studio.core.session import TrainSettings, create_engine  # noqa: E402
-from studio.plugins import load_plugins  # noqa: E402
+from studio.core import config as cfg
+from studio.core.session import TrainSettings, create_engine
+from studio.plugins import load_plugins
 
 MODEL, DATASET = "gan-shape", "exponential-curve"
 
 
 def bare_loop(steps: int, seed: int) -> float:
     """The same GAN step written by hand; returns steps/s."""
-    from torch import nn
-
     from studio_plugins.shapes_gan.data import load_exponential_curve
     from studio_plugins.shapes_gan.shape_networks import ShapeDiscriminator, ShapeGenerator
+    from torch import nn
 
     torch.manual_seed(seed)
     data = load_exponential_curve().train[0]
@@ -74,11 +73,11 @@ def bare_loop(steps: int, seed: int) -> float:
 def _make(plugins, root: Path, steps: int, seed: int, listener=None):
     source = plugins.model_source(MODEL)
     config = cfg.build(source.spec.config_class, {})
-    settings = TrainSettings(steps=steps, seed=seed, device="cpu", sample_every=500,
-                             checkpoint_every=0)
+    settings = TrainSettings(
+        steps=steps, seed=seed, device="cpu", sample_every=500, checkpoint_every=0
+    )
     path = Path(tempfile.mkdtemp(dir=root))
-    return create_engine(source, plugins.dataset(DATASET), config, settings, path / "run",
-                         listener)
+    return create_engine(source, plugins.dataset(DATASET), config, settings, path / "run", listener)
 
 
 def engine_loop(plugins, root: Path, steps: int, seed: int) -> float:
@@ -135,17 +134,21 @@ def main() -> None:
             rates["engine_gui"].append(engine_gui_loop(window, plugins, root, args.steps, r))
         window.close()
     med = {k: statistics.median(v) for k, v in rates.items()}
-    print(json.dumps({
-        "model": MODEL,
-        "steps": args.steps,
-        "rounds": args.rounds,
-        "torch_threads": torch.get_num_threads(),
-        "bare_steps_per_s": round(med["bare"], 1),
-        "engine_headless_steps_per_s": round(med["engine"], 1),
-        "engine_gui_steps_per_s": round(med["engine_gui"], 1),
-        "engine_headless_vs_bare": round(med["engine"] / med["bare"], 3),
-        "engine_vs_bare": round(med["engine_gui"] / med["bare"], 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "model": MODEL,
+                "steps": args.steps,
+                "rounds": args.rounds,
+                "torch_threads": torch.get_num_threads(),
+                "bare_steps_per_s": round(med["bare"], 1),
+                "engine_headless_steps_per_s": round(med["engine"], 1),
+                "engine_gui_steps_per_s": round(med["engine_gui"], 1),
+                "engine_headless_vs_bare": round(med["engine"] / med["bare"], 3),
+                "engine_vs_bare": round(med["engine_gui"] / med["bare"], 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

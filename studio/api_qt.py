@@ -98,8 +98,9 @@ class SamplingWidget(QWidget):
         self._sampler = None
         self.generate_button.setEnabled(self._run_path is not None)
         self.status.setText(
-            f"Sampling from run {self._run_path.name}." if self._run_path else
-            "Train a model or open a run to sample from it."
+            f"Sampling from run {self._run_path.name}."
+            if self._run_path
+            else "Train a model or open a run to sample from it."
         )
 
     # --- for subclasses --------------------------------------------------------

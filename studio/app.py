@@ -14,10 +14,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="genai-studio", description="GenAI Studio desktop app")
     p.add_argument("--workspace", type=Path, help="folder for runs (remembered)")
     p.add_argument("--model", help="model id to select at start")
-    p.add_argument("--screenshot", type=Path,
-                   help="train briefly, save the window as PNG files at this path, and quit")
-    p.add_argument("--train-steps", type=int, default=1500,
-                   help="steps to train before --screenshot (default 1500)")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        help="train briefly, save the window as PNG files at this path, and quit",
+    )
+    p.add_argument(
+        "--train-steps",
+        type=int,
+        default=1500,
+        help="steps to train before --screenshot (default 1500)",
+    )
     return p.parse_args(argv)
 
 

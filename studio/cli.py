@@ -61,8 +61,11 @@ class ProgressBar(EngineListener):
         print(f"training on {device} from step {step} to {total}", file=self.stream)
 
     def on_metrics(self, row: dict[str, Any]) -> None:
-        self.losses = {k: v for k, v in row.items() if k not in ("step", "time", "epoch")
-                       and not k.startswith("sample/")}
+        self.losses = {
+            k: v
+            for k, v in row.items()
+            if k not in ("step", "time", "epoch") and not k.startswith("sample/")
+        }
         now = time.perf_counter()
         if now - self.last < (0.1 if self.tty else 5.0) and row["step"] < self.total:
             return
@@ -107,8 +110,10 @@ def _plugins(args) -> PluginManager:
 def cmd_models(args) -> int:
     manager = _plugins(args)
     for spec in manager.models.values():
-        print(f"{spec.id:<16} {spec.name}  [data: {', '.join(spec.dataset_kinds)}; "
-              f"default dataset: {spec.default_dataset or '-'}]")
+        print(
+            f"{spec.id:<16} {spec.name}  [data: {', '.join(spec.dataset_kinds)}; "
+            f"default dataset: {spec.default_dataset or '-'}]"
+        )
     return EXIT_OK
 
 
@@ -124,8 +129,10 @@ def cmd_plugins(args) -> int:
     manager = load_plugins()
     for rec in manager.records.values():
         what = "; ".join(f"{k}: {', '.join(v)}" for k, v in rec.contributions.items())
-        print(f"{rec.name:<16} {rec.version:<8} api {rec.api_version or '?':<5} "
-              f"{rec.status:<9} {rec.source}  {what}")
+        print(
+            f"{rec.name:<16} {rec.version:<8} api {rec.api_version or '?':<5} "
+            f"{rec.status:<9} {rec.source}  {what}"
+        )
         for message, tb in rec.errors:
             print(f"    error: {message}")
             if args.verbose and tb:
@@ -143,8 +150,10 @@ def cmd_runs(args) -> int:
             model = run.record().model
         except RunDirError:
             model = "?"
-        print(f"{run.name:<40} {model:<14} {status.get('state', '?'):<9} "
-              f"step {status.get('step', 0):>8,}  {run.path}")
+        print(
+            f"{run.name:<40} {model:<14} {status.get('state', '?'):<9} "
+            f"step {status.get('step', 0):>8,}  {run.path}"
+        )
     return EXIT_OK
 
 
@@ -180,8 +189,10 @@ def _run_engine(engine) -> int:
         interrupted["n"] += 1
         if interrupted["n"] > 1:
             raise KeyboardInterrupt
-        print("\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
-              file=sys.stderr)
+        print(
+            "\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
+            file=sys.stderr,
+        )
         engine.stop()
 
     signal.signal(signal.SIGINT, on_sigint)
@@ -193,8 +204,7 @@ def _run_engine(engine) -> int:
     print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
     if interrupted["n"]:
         return EXIT_INTERRUPTED
-    return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(
-        result.state, EXIT_FAILED)
+    return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(result.state, EXIT_FAILED)
 
 
 def cmd_train(args, extra: list[str]) -> int:
@@ -203,12 +213,18 @@ def cmd_train(args, extra: list[str]) -> int:
         raise UsageError("--run-dir is required: the folder the run is written to")
     if args.resume:
         if extra:
-            raise UsageError(f"--resume continues a run with its own settings; "
-                             f"unexpected: {' '.join(extra)}")
+            raise UsageError(
+                f"--resume continues a run with its own settings; unexpected: {' '.join(extra)}"
+            )
         if not RunDir(args.run_dir).is_run():
             raise UsageError(f"--resume: {args.run_dir} holds no run (no config.json)")
-        engine = resume_engine(args.run_dir, manager.resolve_run, total_steps=args.steps,
-                               device=args.device, listener=ProgressBar())
+        engine = resume_engine(
+            args.run_dir,
+            manager.resolve_run,
+            total_steps=args.steps,
+            device=args.device,
+            listener=ProgressBar(),
+        )
         return _run_engine(engine)
     if not args.model:
         raise UsageError("--model is required (see 'genai-studio-cli models')")
@@ -217,14 +233,14 @@ def cmd_train(args, extra: list[str]) -> int:
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     spec = source.spec
-    sub = argparse.ArgumentParser(prog=f"genai-studio-cli train --model {spec.id}",
-                                  add_help=False)
+    sub = argparse.ArgumentParser(prog=f"genai-studio-cli train --model {spec.id}", add_help=False)
     _add_config_flags(sub, spec.config_class)
     model_args, unknown = sub.parse_known_args(extra)
     if unknown:
         known = ", ".join("--" + i.name.replace("_", "-") for i in cfg.describe(spec.config_class))
-        raise UsageError(f"unknown option(s) {' '.join(unknown)} for model {spec.id}; "
-                         f"its settings are: {known}")
+        raise UsageError(
+            f"unknown option(s) {' '.join(unknown)} for model {spec.id}; its settings are: {known}"
+        )
     dataset_id = args.dataset or spec.default_dataset
     if not dataset_id:
         raise UsageError(f"--dataset is required: model {spec.id} has no default dataset")
@@ -233,8 +249,10 @@ def cmd_train(args, extra: list[str]) -> int:
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     if args.preset and args.preset not in spec.presets:
-        raise UsageError(f"--preset {args.preset!r}: model {spec.id} has presets "
-                         f"{', '.join(map(repr, spec.presets)) or 'none'}")
+        raise UsageError(
+            f"--preset {args.preset!r}: model {spec.id} has presets "
+            f"{', '.join(map(repr, spec.presets)) or 'none'}"
+        )
     preset = dict(spec.presets.get(args.preset, {})) if args.preset else {}
     engine_preset = {k: v for k, v in preset.items() if k in ENGINE_PRESET_KEYS}
     file_values = _config_file(args.config)
@@ -297,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--workspace", type=Path)
 
     t = sub.add_parser(
-        "train", help="train a model (or --resume a run)",
+        "train",
+        help="train a model (or --resume a run)",
         description="Train a model. Model settings are flags named after its config "
         "fields (see 'genai-studio-cli train --model ID --help-model').",
     )
@@ -340,8 +359,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, extra)
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        return {"models": cmd_models, "datasets": cmd_datasets, "plugins": cmd_plugins,
-                "runs": cmd_runs, "sample": cmd_sample}[args.command](args)
+        return {
+            "models": cmd_models,
+            "datasets": cmd_datasets,
+            "plugins": cmd_plugins,
+            "runs": cmd_runs,
+            "sample": cmd_sample,
+        }[args.command](args)
     except UsageError as exc:
         print(f"genai-studio-cli: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -121,19 +121,23 @@ class PluginManager:
         record.api_version = str(declared or "")
         if declared is None:
             record.status = "refused"
-            record.errors.append((
-                f"plugin {record.name} does not declare the contract version it was written "
-                f'for; add STUDIO_API = "{API_VERSION}" to its hook module',
-                "",
-            ))
+            record.errors.append(
+                (
+                    f"plugin {record.name} does not declare the contract version it was written "
+                    f'for; add STUDIO_API = "{API_VERSION}" to its hook module',
+                    "",
+                )
+            )
             return
         if not _api_compatible(declared):
             record.status = "refused"
-            record.errors.append((
-                f"plugin {record.name} was written for contract version {declared}, but "
-                f"this GenAI Studio provides {API_VERSION}; update the plugin or the app",
-                "",
-            ))
+            record.errors.append(
+                (
+                    f"plugin {record.name} was written for contract version {declared}, but "
+                    f"this GenAI Studio provides {API_VERSION}; update the plugin or the app",
+                    "",
+                )
+            )
             return
         try:
             self.pm.register(plugin, name=record.name)

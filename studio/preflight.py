@@ -53,8 +53,9 @@ def missing_xcb_libraries() -> list[str]:
         if not target.exists():
             continue
         try:
-            out = subprocess.run(["ldd", str(target)], capture_output=True, text=True,
-                                 timeout=10).stdout
+            out = subprocess.run(
+                ["ldd", str(target)], capture_output=True, text=True, timeout=10
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             continue
         for line in out.splitlines():
@@ -73,16 +74,21 @@ def check() -> str | None:
         return None
     if sys.platform.startswith("linux") and not platform:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            return ("No display found (DISPLAY and WAYLAND_DISPLAY are unset): run it "
-                    "offscreen with 'QT_QPA_PLATFORM=offscreen make run', or "
-                    "'make screenshot' to train briefly and save the window as a PNG.")
+            return (
+                "No display found (DISPLAY and WAYLAND_DISPLAY are unset): run it "
+                "offscreen with 'QT_QPA_PLATFORM=offscreen make run', or "
+                "'make screenshot' to train briefly and save the window as a PNG."
+            )
         if os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             missing = missing_xcb_libraries()
             if missing:
                 pkgs = sorted({XCB_PACKAGES.get(m, m) for m in missing})
-                return ("Qt's X11 plugin needs system libraries that are missing ("
-                        + ", ".join(missing) + "); install them with: sudo apt-get install "
-                        + " ".join(pkgs))
+                return (
+                    "Qt's X11 plugin needs system libraries that are missing ("
+                    + ", ".join(missing)
+                    + "); install them with: sudo apt-get install "
+                    + " ".join(pkgs)
+                )
     return None
 
 

@@ -30,9 +30,25 @@ def test_models_and_datasets_are_listed(capsys):
 
 def test_train_resume_and_sample(tmp_path, capsys):
     run = tmp_path / "run"
-    code = run_cli("train", "--model", "gan-numbers", "--dataset", "multiples-of-5",
-                   "--steps", "60", "--run-dir", str(run), "--seed", "3", "--device", "cpu",
-                   "--lr", "0.002", "--checkpoint-every", "30")
+    code = run_cli(
+        "train",
+        "--model",
+        "gan-numbers",
+        "--dataset",
+        "multiples-of-5",
+        "--steps",
+        "60",
+        "--run-dir",
+        str(run),
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
+        "--lr",
+        "0.002",
+        "--checkpoint-every",
+        "30",
+    )
     assert code == 0
     err = capsys.readouterr().err
     assert "60/60" in err and "it/s" in err and "finished" in err
@@ -52,8 +68,22 @@ def test_train_resume_and_sample(tmp_path, capsys):
 def test_presets_and_config_files(tmp_path):
     cfg_file = tmp_path / "c.json"
     cfg_file.write_text(json.dumps({"batch_size": 16}))
-    assert run_cli("train", "--model", "gan-numbers", "--preset", "quick CPU", "--steps", "5",
-                   "--config", str(cfg_file), "--run-dir", str(tmp_path / "r")) == 0
+    assert (
+        run_cli(
+            "train",
+            "--model",
+            "gan-numbers",
+            "--preset",
+            "quick CPU",
+            "--steps",
+            "5",
+            "--config",
+            str(cfg_file),
+            "--run-dir",
+            str(tmp_path / "r"),
+        )
+        == 0
+    )
     rec = RunDir(tmp_path / "r").record()
     assert rec.config == {"batch_size": 16, "lr": 1e-3, "preview_numbers": 64}
 
@@ -86,8 +116,9 @@ def test_an_existing_run_is_not_overwritten(tmp_path, capsys):
 
 
 def test_python_dash_m_is_the_same_command(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "studio.cli", "models"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "models"], capture_output=True, text=True, check=True
+    )
     assert "gan-shape" in out.stdout
 
 
@@ -99,9 +130,24 @@ def test_ctrl_c_checkpoints_then_exits_130(tmp_path):
 
     run = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio.cli", "train", "--model", "gan-shape", "--steps",
-         "100000", "--run-dir", str(run), "--checkpoint-every", "0", "--sample-every", "0"],
-        stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "studio.cli",
+            "train",
+            "--model",
+            "gan-shape",
+            "--steps",
+            "100000",
+            "--run-dir",
+            str(run),
+            "--checkpoint-every",
+            "0",
+            "--sample-every",
+            "0",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.time() + 60
     while time.time() < deadline and RunDir(run).status().get("state") != "running":

@@ -59,7 +59,10 @@ class ShapeGANTrainer(GANTrainer):
     def __init__(self, config, dataset, device):
         self.latent_dim = config.latent_dim
         super().__init__(
-            config, dataset, device, ShapeGenerator(config.latent_dim),
+            config,
+            dataset,
+            device,
+            ShapeGenerator(config.latent_dim),
             ShapeDiscriminator(config.dropout),
         )
 

@@ -103,9 +103,7 @@ def coerce(info: FieldInfo, value: Any) -> Any:
         elif info.type is str:
             value = str(value)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{info.name}: {value!r} is not a valid {info.type.__name__}"
-        ) from None
+        raise ConfigError(f"{info.name}: {value!r} is not a valid {info.type.__name__}") from None
     if info.choices is not None and value not in info.choices:
         allowed = ", ".join(map(str, info.choices))
         raise ConfigError(f"{info.name}: {value!r} is not one of {allowed}")

@@ -56,7 +56,7 @@ def split(
 ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...] | None]:
     """A seeded random train/validation split of equally long tensors."""
     n = len(tensors[0])
-    n_val = int(round(n * val_fraction))
+    n_val = round(n * val_fraction)
     if n_val == 0:
         return tensors, None
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 
-
 from studio.core.devices_names import PRECISIONS
 
 
@@ -42,7 +41,9 @@ def resolve_device(name: str | None) -> torch.device:
         except ValueError:
             raise DeviceError(f"device {name!r}: the GPU index must be a number") from None
         if not 0 <= index < count:
-            raise DeviceError(f"device {name!r}: there are {count} GPU(s), cuda:0..cuda:{count - 1}")
+            raise DeviceError(
+                f"device {name!r}: there are {count} GPU(s), cuda:0..cuda:{count - 1}"
+            )
         return torch.device("cuda", index)
     raise DeviceError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps")
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from studio.core.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
-from studio.core.datasets import BatchOrder, LoadedDataset, move_to
+from studio.core.datasets import BatchOrder, move_to
 from studio.core.devices import resolve_precision
 from studio.core.rundir import RunDir
 from studio.core.samples import Sample

@@ -128,8 +128,14 @@ class RunDir:
     # --- status -------------------------------------------------------------
     def write_status(self, state: str, step: int, message: str = "", **extra: Any) -> None:
         assert state in STATES, state
-        doc = {"state": state, "step": step, "message": message, "pid": os.getpid(),
-               "updated": _now(), **extra}
+        doc = {
+            "state": state,
+            "step": step,
+            "message": message,
+            "pid": os.getpid(),
+            "updated": _now(),
+            **extra,
+        }
         atomic_write_text(self.status_path, json.dumps(doc) + "\n")
 
     def status(self) -> dict[str, Any]:

@@ -97,8 +97,9 @@ class Numbers(Sample):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Numbers:
-        return cls(values=list(data["values"]), rule=data.get("rule", ""),
-                   metrics=data.get("metrics", {}))
+        return cls(
+            values=list(data["values"]), rule=data.get("rule", ""), metrics=data.get("metrics", {})
+        )
 
 
 @dataclass
@@ -114,8 +115,11 @@ class Text(Sample):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Text:
-        return cls(texts=list(data["texts"]), prompt=data.get("prompt", ""),
-                   metrics=data.get("metrics", {}))
+        return cls(
+            texts=list(data["texts"]),
+            prompt=data.get("prompt", ""),
+            metrics=data.get("metrics", {}),
+        )
 
 
 @dataclass
@@ -150,8 +154,12 @@ class Images(Sample):
         img = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
         info = PngImagePlugin.PngInfo()
         n, h, w, c = np.asarray(self.images).shape
-        meta = {"kind": self.kind, "metrics": self.metrics, "labels": self.labels,
-                "shape": [n, h, w, c]}
+        meta = {
+            "kind": self.kind,
+            "metrics": self.metrics,
+            "labels": self.labels,
+            "shape": [n, h, w, c],
+        }
         info.add_text("genai_studio", json.dumps(meta))
         buf = io.BytesIO()
         img.save(buf, format="PNG", pnginfo=info)
@@ -170,14 +178,18 @@ class Images(Sample):
         shape = meta.get("shape")
         if not shape:  # a plain PNG: one image
             return cls(images=grid[None], metrics=meta.get("metrics", {}))
-        n, h, w, c = shape
+        n, h, w, _c = shape
         cols = max(1, math.ceil(math.sqrt(n)))
         pad = 2
-        imgs = np.stack([
-            grid[pad + (i // cols) * (h + pad): pad + (i // cols) * (h + pad) + h,
-                 pad + (i % cols) * (w + pad): pad + (i % cols) * (w + pad) + w]
-            for i in range(n)
-        ])
+        imgs = np.stack(
+            [
+                grid[
+                    pad + (i // cols) * (h + pad) : pad + (i // cols) * (h + pad) + h,
+                    pad + (i % cols) * (w + pad) : pad + (i % cols) * (w + pad) + w,
+                ]
+                for i in range(n)
+            ]
+        )
         return cls(images=imgs, labels=meta.get("labels"), metrics=meta.get("metrics", {}))
 
 

@@ -90,8 +90,10 @@ def create_engine(
         checkpoint_every=settings.checkpoint_every,
         studio_version=__version__,
         api_version=API_VERSION,
-        extra={"validate_every": settings.validate_every,
-               "keep_checkpoints": settings.keep_checkpoints},
+        extra={
+            "validate_every": settings.validate_every,
+            "keep_checkpoints": settings.keep_checkpoints,
+        },
     )
     loaded = _load_dataset(dataset)
     trainer = _build_trainer(spec, config, loaded, str(device), settings.seed)

@@ -136,7 +136,9 @@ class Trainer:
     def weights(self) -> dict[str, torch.Tensor]:
         """All module weights flattened as ``<module>.<key>``."""
         return {
-            f"{name}.{k}": v for name, m in self.modules().items() for k, v in m.state_dict().items()
+            f"{name}.{k}": v
+            for name, m in self.modules().items()
+            for k, v in m.state_dict().items()
         }
 
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:

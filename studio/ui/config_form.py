@@ -133,8 +133,10 @@ class ConfigForm(QWidget):
             w.toggled.connect(self._on_edit)
         elif info.type is int:
             w = QSpinBox()
-            w.setRange(int(info.min if info.min is not None else -(10**9)),
-                       int(info.max if info.max is not None else 10**9))
+            w.setRange(
+                int(info.min if info.min is not None else -(10**9)),
+                int(info.max if info.max is not None else 10**9),
+            )
             w.setValue(int(info.default))
             w.valueChanged.connect(self._on_edit)
         elif info.type is float:
@@ -164,9 +166,12 @@ class ConfigForm(QWidget):
             return
         for info in cfg.describe(self.spec.config_class):
             self._set_editor(info.name, info.default)
-        engine_widgets = {"steps": self.steps, "seed": self.seed,
-                          "sample_every": self.sample_every,
-                          "checkpoint_every": self.checkpoint_every}
+        engine_widgets = {
+            "steps": self.steps,
+            "seed": self.seed,
+            "sample_every": self.sample_every,
+            "checkpoint_every": self.checkpoint_every,
+        }
         for key, value in self.spec.presets[name].items():
             if key in self.editors:
                 self._set_editor(key, value)
@@ -224,11 +229,20 @@ class ConfigForm(QWidget):
         parts = ["genai-studio-cli", "train", "--model", self.spec.id]
         if self.dataset_id:
             parts += ["--dataset", self.dataset_id]
-        parts += ["--steps", str(self.steps.value()), "--seed", str(self.seed.value()),
-                  "--device", self.device.currentText(),
-                  "--precision", self.precision.currentText(),
-                  "--sample-every", str(self.sample_every.value()),
-                  "--checkpoint-every", str(self.checkpoint_every.value())]
+        parts += [
+            "--steps",
+            str(self.steps.value()),
+            "--seed",
+            str(self.seed.value()),
+            "--device",
+            self.device.currentText(),
+            "--precision",
+            self.precision.currentText(),
+            "--sample-every",
+            str(self.sample_every.value()),
+            "--checkpoint-every",
+            str(self.checkpoint_every.value()),
+        ]
         defaults = {i.name: i.default for i in cfg.describe(self.spec.config_class)}
         for name, value in self.raw_config().items():
             if str(value) != str(defaults[name]) and not (

@@ -112,7 +112,8 @@ class DatasetBrowser(QWidget):
                 lambda p=path: count_files(p),
                 lambda result, it=item, p=path: self._counted(it, p, result),
                 lambda msg, details, p=path: self.message.emit(
-                    "error", f"could not read {p}: {msg}", details),
+                    "error", f"could not read {p}: {msg}", details
+                ),
             )
 
     def _counted(self, item: QTreeWidgetItem, path: Path, result: tuple[int, int]) -> None:
@@ -130,8 +131,11 @@ class DatasetBrowser(QWidget):
                 "warning",
                 f"{path.name}: {files:,} files ({_human(size)}) listed, but no installed "
                 "dataset reader accepts it"
-                + (f" (formats understood: {', '.join(understood)})" if understood
-                   else " (no dataset reader plugins are installed yet)"),
+                + (
+                    f" (formats understood: {', '.join(understood)})"
+                    if understood
+                    else " (no dataset reader plugins are installed yet)"
+                ),
                 "",
             )
         else:

@@ -169,8 +169,15 @@ class LossPlot(QWidget):
             symbol = "o" if name.startswith("sample/") else None
             # Antialiased wide lines cost the GUI thread far more than they add here.
             self.curves[name] = self._plot_for(name).plot(
-                [], [], pen=pen, name=name, symbol=symbol, symbolSize=5, symbolBrush=color,
-                antialias=False, skipFiniteCheck=False,
+                [],
+                [],
+                pen=pen,
+                name=name,
+                symbol=symbol,
+                symbolSize=5,
+                symbolBrush=color,
+                antialias=False,
+                skipFiniteCheck=False,
             )
         return self.curves[name]
 

@@ -49,9 +49,7 @@ def _eta(seconds: float) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(
-        self, plugins: PluginManager, settings: QSettings, workspace: Path
-    ) -> None:
+    def __init__(self, plugins: PluginManager, settings: QSettings, workspace: Path) -> None:
         super().__init__()
         self.plugins = plugins
         self.settings = settings
@@ -123,7 +121,9 @@ class MainWindow(QMainWindow):
         self.messages_dock = self._dock(
             "Messages", self.notifications, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([self.dataset_dock, self.config_dock], [290, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.dataset_dock, self.config_dock], [290, 320], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
 
     def _build_toolbar(self) -> None:
@@ -215,9 +215,11 @@ class MainWindow(QMainWindow):
 
             return available_devices()
 
-        run_in_thread(probe, self.form.set_devices,
-                      lambda msg, details: self.notify("error", f"torch failed to load: {msg}",
-                                                       details))
+        run_in_thread(
+            probe,
+            self.form.set_devices,
+            lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
+        )
 
     # --- helpers -------------------------------------------------------------------
     @property
@@ -246,9 +248,9 @@ class MainWindow(QMainWindow):
     def _dataset_for(self, model_id: str) -> str | None:
         spec = self.plugins.models[model_id]
         selected = self.datasets.selected_id()
-        if selected in self.plugins.datasets:
-            if self.plugins.datasets[selected].kind in spec.dataset_kinds:
-                return selected
+        datasets = self.plugins.datasets
+        if selected in datasets and datasets[selected].kind in spec.dataset_kinds:
+            return selected
         return spec.default_dataset
 
     def sampling_widget(self, model_id: str) -> QWidget | None:
@@ -263,8 +265,11 @@ class MainWindow(QMainWindow):
             except Exception as exc:
                 import traceback
 
-                self.notify("error", f"{spec.id}: its sampling widget failed to build: {exc}",
-                            traceback.format_exc())
+                self.notify(
+                    "error",
+                    f"{spec.id}: its sampling widget failed to build: {exc}",
+                    traceback.format_exc(),
+                )
         if widget is not None:
             self.explore.addWidget(widget)
         self.sampling_widgets[model_id] = widget
@@ -387,8 +392,9 @@ class MainWindow(QMainWindow):
         path = run.path
 
         def make_engine(listener):
-            return resume_engine(path, self.plugins.resolve_run, total_steps=target,
-                                 listener=listener)
+            return resume_engine(
+                path, self.plugins.resolve_run, total_steps=target, listener=listener
+            )
 
         self.session.start(make_engine)
         self.loss_plot.add_rows(run.read_metrics())
@@ -465,8 +471,11 @@ class MainWindow(QMainWindow):
             self.notify("error", str(exc))
             return
         if record.model not in self.plugins.models:
-            self.notify("error", f"{run.name} was trained with model {record.model}, "
-                        "which no installed plugin provides")
+            self.notify(
+                "error",
+                f"{run.name} was trained with model {record.model}, "
+                "which no installed plugin provides",
+            )
             return
         self.current_run = run.path
         index = self.model_combo.findData(record.model)

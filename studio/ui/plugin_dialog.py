@@ -56,6 +56,4 @@ class PluginDialog(QDialog):
         if not rec.errors:
             self.details.setPlainText(f"{rec.name}: no errors.")
             return
-        self.details.setPlainText(
-            "\n\n".join(f"{msg}\n{tb}".rstrip() for msg, tb in rec.errors)
-        )
+        self.details.setPlainText("\n\n".join(f"{msg}\n{tb}".rstrip() for msg, tb in rec.errors))

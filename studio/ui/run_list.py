@@ -10,8 +10,14 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 from studio.core.rundir import RunDirError, list_runs
 
 ROLE_PATH = Qt.ItemDataRole.UserRole
-STATE_COLORS = {"running": "#2980b9", "paused": "#8e44ad", "finished": "#27ae60",
-                "stopped": "#7f8c8d", "failed": "#c0392b", "nan": "#c0392b"}
+STATE_COLORS = {
+    "running": "#2980b9",
+    "paused": "#8e44ad",
+    "finished": "#27ae60",
+    "stopped": "#7f8c8d",
+    "failed": "#c0392b",
+    "nan": "#c0392b",
+}
 
 
 class RunList(QWidget):
@@ -42,8 +48,16 @@ class RunList(QWidget):
                 model = run.record().model
             except RunDirError:
                 model = "?"
-            rows.append((str(run.path), run.name, model, status.get("state", "?"),
-                         int(status.get("step", 0)), status.get("message", "")))
+            rows.append(
+                (
+                    str(run.path),
+                    run.name,
+                    model,
+                    status.get("state", "?"),
+                    int(status.get("step", 0)),
+                    status.get("message", ""),
+                )
+            )
         if rows == self._snapshot:
             return
         self._snapshot = rows

@@ -28,8 +28,11 @@ class ScreenshotScript(QObject):
 
     def _save(self, suffix: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        target = self.path if not suffix else self.path.with_name(
-            f"{self.path.stem}-{suffix}{self.path.suffix}")
+        target = (
+            self.path
+            if not suffix
+            else self.path.with_name(f"{self.path.stem}-{suffix}{self.path.suffix}")
+        )
         self.window.grab().save(str(target))
         print(f"saved {target}")
 

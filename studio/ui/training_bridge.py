@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.core.engine import EngineListener, EngineResult
 
@@ -48,8 +48,12 @@ class _Collector(EngineListener):
             return
         with self._lock:
             batch = {
-                "metrics": self.metrics, "samples": self.samples, "events": self.events,
-                "states": self.states, "step": self.step, "total": self.total,
+                "metrics": self.metrics,
+                "samples": self.samples,
+                "events": self.events,
+                "states": self.states,
+                "step": self.step,
+                "total": self.total,
                 "rate": self.rate,
             }
             self._reset()
@@ -130,8 +134,9 @@ class TrainingWorker(QObject):
                 self.engine.pause()
             result = self.engine.run()
         except Exception as exc:
-            result = EngineResult("failed", 0, f"could not start training: "
-                                  f"{type(exc).__name__}: {exc}")
+            result = EngineResult(
+                "failed", 0, f"could not start training: {type(exc).__name__}: {exc}"
+            )
             collector.on_event(result.message + "\n" + traceback.format_exc(), "ERROR")
         collector.flush(force=True)
         self.finished.emit(result)
@@ -169,7 +174,9 @@ class TrainingSession(QObject):
         self.worker.updates.connect(self.updates)
         self.worker.engine_ready.connect(self._on_ready)
         self.worker.finished.connect(self._on_finished)
-        self.worker.finished.connect(self.thread.quit)
+        # Direct: quit from the training thread itself, so that a GUI thread blocked in
+        # wait() (closing the window) is not waiting for its own event loop.
+        self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.thread.start()
 
     @Slot(str)

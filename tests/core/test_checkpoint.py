@@ -37,7 +37,7 @@ def test_nothing_is_unpickled(tmp_path):
 
 
 def test_an_interrupted_write_leaves_the_previous_checkpoint_readable(tmp_path, monkeypatch):
-    model, opt = _state()
+    model, _opt = _state()
     ck.save_checkpoint(tmp_path, 10, model.state_dict(), {"step": 10})
     import safetensors.torch
 
@@ -57,7 +57,7 @@ def test_an_interrupted_write_leaves_the_previous_checkpoint_readable(tmp_path, 
         ck.save_checkpoint(tmp_path, 20, model.state_dict(), {"step": 20})
     monkeypatch.undo()
     assert [s for s, _ in ck.list_checkpoints(tmp_path)] == [10]
-    weights, state = ck.load_checkpoint(ck.latest_checkpoint(tmp_path))
+    _weights, state = ck.load_checkpoint(ck.latest_checkpoint(tmp_path))
     assert state == {"step": 10}
     assert not list(tmp_path.glob(".tmp-*"))  # the half-written temp folder is gone
 

@@ -49,19 +49,45 @@ def test_build_rejects_bad_values_with_a_clear_message(values, message):
 
 
 def test_model_spec_refuses_presets_that_set_unknown_fields():
-    spec = ModelSpec(id="m", name="M", description="", dataset_kinds=("k",), config_class=Cfg,
-                     trainer_factory=lambda *a: None, presets={"p": {"lr": 1, "steps": 5}})
+    spec = ModelSpec(
+        id="m",
+        name="M",
+        description="",
+        dataset_kinds=("k",),
+        config_class=Cfg,
+        trainer_factory=lambda *a: None,
+        presets={"p": {"lr": 1, "steps": 5}},
+    )
     spec.validate()
-    bad = ModelSpec(id="m", name="M", description="", dataset_kinds=("k",), config_class=Cfg,
-                    trainer_factory=lambda *a: None, presets={"p": {"learning": 1}})
+    bad = ModelSpec(
+        id="m",
+        name="M",
+        description="",
+        dataset_kinds=("k",),
+        config_class=Cfg,
+        trainer_factory=lambda *a: None,
+        presets={"p": {"learning": 1}},
+    )
     with pytest.raises(ContributionError, match="unknown fields"):
         bad.validate()
 
 
 def test_model_spec_refuses_bad_ids_and_non_dataclass_configs():
     with pytest.raises(ContributionError, match="lower-case"):
-        ModelSpec(id="Bad Id", name="", description="", dataset_kinds=("k",),
-                  config_class=Cfg, trainer_factory=print).validate()
+        ModelSpec(
+            id="Bad Id",
+            name="",
+            description="",
+            dataset_kinds=("k",),
+            config_class=Cfg,
+            trainer_factory=print,
+        ).validate()
     with pytest.raises(ContributionError, match="dataclass"):
-        ModelSpec(id="ok", name="", description="", dataset_kinds=("k",),
-                  config_class=dict, trainer_factory=print).validate()
+        ModelSpec(
+            id="ok",
+            name="",
+            description="",
+            dataset_kinds=("k",),
+            config_class=dict,
+            trainer_factory=print,
+        ).validate()

@@ -23,9 +23,14 @@ def make(plugins, path: Path, steps: int, model="gan-shape", listener=None, **se
     source = plugins.model_source(model)
     config = cfg.build(source.spec.config_class, {})
     dataset = plugins.dataset(source.spec.default_dataset)
-    s = TrainSettings(steps=steps, seed=settings.pop("seed", 7), device="cpu",
-                      sample_every=settings.pop("sample_every", 20),
-                      checkpoint_every=settings.pop("checkpoint_every", 25), **settings)
+    s = TrainSettings(
+        steps=steps,
+        seed=settings.pop("seed", 7),
+        device="cpu",
+        sample_every=settings.pop("sample_every", 20),
+        checkpoint_every=settings.pop("checkpoint_every", 25),
+        **settings,
+    )
     return create_engine(source, dataset, config, s, path, listener)
 
 
@@ -115,8 +120,6 @@ def test_pause_and_unpause_from_another_thread(plugins, tmp_path):
     assert engine.step == 30 and RunDir(tmp_path / "p").status()["state"] == "finished"
 
 
-
-
 def _toy_spec(trainer_cls) -> tuple[ModelSource, DatasetSpec]:
     from dataclasses import make_dataclass
 
@@ -125,9 +128,14 @@ def _toy_spec(trainer_cls) -> tuple[ModelSource, DatasetSpec]:
     def load():
         return api.LoadedDataset(kind="toy", train=(torch.randn(32, 3),))
 
-    spec = ModelSpec(id="toy", name="Toy", description="", dataset_kinds=("toy",),
-                     config_class=config_class,
-                     trainer_factory=lambda c, d, dev: trainer_cls(c, d, dev))
+    spec = ModelSpec(
+        id="toy",
+        name="Toy",
+        description="",
+        dataset_kinds=("toy",),
+        config_class=config_class,
+        trainer_factory=lambda c, d, dev: trainer_cls(c, d, dev),
+    )
     return ModelSource(spec, "tests", "0"), DatasetSpec("toy-data", "Toy", "", "toy", load)
 
 

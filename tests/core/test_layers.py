@@ -59,16 +59,23 @@ def test_loading_plugins_imports_neither_torch_nor_qt():
         "import studio.api, studio.core.rundir, studio.core.checkpoint;"
         "bad = [k for k in ('torch', 'PySide6') if k in sys.modules]; print(bad)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_importing_all_core_modules_imports_no_qt():
-    mods = [f"studio.core.{p.stem}" for p in (ROOT / "studio" / "core").glob("*.py")
-            if p.stem != "__init__"]
-    code = (f"import importlib, sys; [importlib.import_module(m) for m in {mods!r}];"
-            "print([k for k in sys.modules if k.startswith(('PySide6', 'pyqtgraph'))])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    mods = [
+        f"studio.core.{p.stem}"
+        for p in (ROOT / "studio" / "core").glob("*.py")
+        if p.stem != "__init__"
+    ]
+    code = (
+        f"import importlib, sys; [importlib.import_module(m) for m in {mods!r}];"
+        "print([k for k in sys.modules if k.startswith(('PySide6', 'pyqtgraph'))])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sys
 import textwrap
+
 import pytest
 
 from studio.plugins import PluginManager
 
-GOOD = '''
+GOOD = """
 from dataclasses import dataclass
 from studio import api
 STUDIO_API = "1.0"
@@ -25,12 +26,12 @@ def _factory(config, dataset, device):
 def studio_models():
     return [api.ModelSpec(id="good-model", name="Good", description="",
                           dataset_kinds=("toy",), config_class=Cfg, trainer_factory=_factory)]
-'''
+"""
 
 PLUGINS = {
     "good_plugin": GOOD,
     "import_error_plugin": "import not_a_real_module_anywhere\n",
-    "raising_plugin": textwrap.dedent('''
+    "raising_plugin": textwrap.dedent("""
         from studio import api
         STUDIO_API = "1.0"
 
@@ -41,26 +42,26 @@ PLUGINS = {
         @api.hookimpl
         def studio_datasets():
             return []
-    '''),
+    """),
     "old_api_plugin": 'STUDIO_API = "0.3"\n',
     "no_api_plugin": "x = 1\n",
-    "bad_spec_plugin": textwrap.dedent('''
+    "bad_spec_plugin": textwrap.dedent("""
         from studio import api
         STUDIO_API = "1.0"
 
         @api.hookimpl
         def studio_models():
             return ["not a spec"]
-    '''),
+    """),
     "duplicate_plugin": GOOD.replace('name="Good"', 'name="Copy"'),
-    "bad_hook_plugin": textwrap.dedent('''
+    "bad_hook_plugin": textwrap.dedent("""
         from studio import api
         STUDIO_API = "1.0"
 
         @api.hookimpl
         def studio_modelz():
             return []
-    '''),
+    """),
 }
 
 
@@ -93,7 +94,10 @@ def test_broken_plugins_are_recorded_and_the_rest_load(fake_distributions):
     assert "failed to import" in msg and "ModuleNotFoundError" in tb
 
     assert rec["raising_plugin"].status == "failed"
-    assert "studio_models raised RuntimeError: model list exploded" in rec["raising_plugin"].errors[0][0]
+    assert (
+        "studio_models raised RuntimeError: model list exploded"
+        in rec["raising_plugin"].errors[0][0]
+    )
 
     assert rec["old_api_plugin"].status == "refused"
     assert "written for contract version 0.3" in rec["old_api_plugin"].errors[0][0]
@@ -129,8 +133,7 @@ def test_builtins_come_through_the_public_entry_point_group(plugins):
 def test_hookspecs_are_all_documented():
     from studio import hookspecs
 
-    for name in ("studio_models", "studio_datasets", "studio_dataset_readers",
-                 "studio_exporters"):
+    for name in ("studio_models", "studio_datasets", "studio_dataset_readers", "studio_exporters"):
         fn = getattr(hookspecs, name)
         assert fn.__doc__ and len(fn.__doc__) > 80, name
         assert hasattr(fn, "genai_studio_spec"), f"{name} is not marked as a hookspec"

@@ -8,9 +8,19 @@ from studio.core.rundir import RunDir, RunDirError, RunRecord, list_runs, new_ru
 
 
 def record(**kw) -> RunRecord:
-    base = dict(model="m", plugin="p", plugin_version="1", config={"lr": 1.0},
-                dataset={"id": "d"}, seed=0, device="cpu", precision="fp32", steps=10,
-                sample_every=5, checkpoint_every=5)
+    base = dict(
+        model="m",
+        plugin="p",
+        plugin_version="1",
+        config={"lr": 1.0},
+        dataset={"id": "d"},
+        seed=0,
+        device="cpu",
+        precision="fp32",
+        steps=10,
+        sample_every=5,
+        checkpoint_every=5,
+    )
     base.update(kw)
     return RunRecord(**base)
 

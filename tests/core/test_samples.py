@@ -7,8 +7,9 @@ from studio.core.samples import Images, Numbers, Points, SampleFormatError, Text
 
 
 def test_points_numbers_text_round_trip(tmp_path):
-    pts = Points(points=np.random.rand(10, 2), reference=np.random.rand(5, 2),
-                 metrics={"mean_distance": 0.5})
+    pts = Points(
+        points=np.random.rand(10, 2), reference=np.random.rand(5, 2), metrics={"mean_distance": 0.5}
+    )
     back = load_sample(pts.save(tmp_path / "p"))
     assert isinstance(back, Points)
     np.testing.assert_allclose(back.points, pts.points)

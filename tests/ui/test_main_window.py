@@ -22,7 +22,9 @@ def train(qtbot, window, steps: int, model: str = "gan-shape", timeout: int = 12
 def test_window_opens_with_models_datasets_and_form(make_window):
     w = make_window()
     assert [w.model_combo.itemData(i) for i in range(w.model_combo.count())] == [
-        "gan-shape", "gan-numbers"]
+        "gan-shape",
+        "gan-numbers",
+    ]
     assert w.datasets.embedded.childCount() == 2
     assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book defaults"
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
@@ -69,8 +71,9 @@ def test_stop_pause_and_resume(qtbot, make_window):
     w.train_action.trigger()
     qtbot.waitUntil(lambda: w.progress.value() > 20, timeout=60_000)
     w.pause_action.trigger()
-    qtbot.waitUntil(lambda: w.resume_action.isEnabled() and not w.pause_action.isEnabled(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: w.resume_action.isEnabled() and not w.pause_action.isEnabled(), timeout=10_000
+    )
     assert RunDir(w.current_run).status()["state"] == "paused"
     w.resume_action.trigger()  # unpause
     qtbot.waitUntil(lambda: w.pause_action.isEnabled(), timeout=10_000)
@@ -134,11 +137,18 @@ def test_dropping_a_folder_lists_it(qtbot, make_window, tmp_path):
         (folder / f"{i}.png").write_bytes(b"x")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     w.dropEvent(event)
-    qtbot.waitUntil(lambda: w.datasets.dropped.childCount() == 1
-                    and w.datasets.dropped.child(0).text(2) == "5", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: w.datasets.dropped.childCount() == 1 and w.datasets.dropped.child(0).text(2) == "5",
+        timeout=10_000,
+    )
     assert w.datasets.dropped.child(0).text(0) == "my images"
     assert any("no installed dataset reader" in m for m in w.notifications.messages())
 

@@ -17,8 +17,9 @@ def test_missing_xcb_libraries_give_one_apt_command(monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr(preflight.sys, "platform", "linux")
-    monkeypatch.setattr(preflight, "missing_xcb_libraries",
-                        lambda: ["libxcb-cursor.so.0", "libxcb-icccm.so.4"])
+    monkeypatch.setattr(
+        preflight, "missing_xcb_libraries", lambda: ["libxcb-cursor.so.0", "libxcb-icccm.so.4"]
+    )
     message = preflight.check()
     assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4" in message
 

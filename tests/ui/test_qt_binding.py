@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import gc, sys
     from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
@@ -45,12 +45,13 @@ SCRIPT = textwrap.dedent('''
     gc.collect()
     after = (sys.getrefcount(None), sys.getrefcount(True))
     print(receiver.count, before[0] - after[0], before[1] - after[1])
-''')
+""")
 
 
 def test_cross_thread_signals_keep_reference_counts():
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     count, lost_none, lost_true = map(int, out.stdout.split())
     assert count == 20000

@@ -70,8 +70,9 @@ def test_sampling_widget_samples_from_a_run(qtbot, plugins, tmp_path, model):
     source = plugins.model_source(model)
     config = cfg.build(source.spec.config_class, {})
     settings = TrainSettings(steps=20, device="cpu", sample_every=0, checkpoint_every=0)
-    create_engine(source, plugins.dataset(source.spec.default_dataset), config, settings,
-                  tmp_path / "r").run()
+    create_engine(
+        source, plugins.dataset(source.spec.default_dataset), config, settings, tmp_path / "r"
+    ).run()
     widget = source.spec.widget_factory(SamplingContext(source.spec, plugins.resolve_run))
     qtbot.addWidget(widget)
     assert not widget.generate_button.isEnabled()  # no run yet

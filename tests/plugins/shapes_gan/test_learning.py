@@ -13,11 +13,13 @@ def train(plugins, tmp_path, model: str, steps: int, seed: int = 0) -> RunSample
     source = plugins.model_source(model)
     preset = {k: v for k, v in source.spec.presets["quick CPU"].items() if k != "steps"}
     config = cfg.build(source.spec.config_class, preset)
-    settings = TrainSettings(steps=steps, seed=seed, device="cpu", sample_every=0,
-                             checkpoint_every=0)
+    settings = TrainSettings(
+        steps=steps, seed=seed, device="cpu", sample_every=0, checkpoint_every=0
+    )
     path = tmp_path / f"{model}-{steps}"
-    result = create_engine(source, plugins.dataset(source.spec.default_dataset), config,
-                           settings, path).run()
+    result = create_engine(
+        source, plugins.dataset(source.spec.default_dataset), config, settings, path
+    ).run()
     assert result.state == "finished", result.message
     return RunSampler(path, plugins.resolve_run)
 
