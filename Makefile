@@ -30,7 +30,7 @@ format: $(STAMP)
 
 # Trains the default model briefly offscreen and saves the window as a PNG.
 screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen GENAI_STUDIO_WORKSPACE=$$(mktemp -d) $(PY) main.py --model gan-shape --screenshot docs/images/main-window.png --train-steps 2500
+	QT_QPA_PLATFORM=offscreen GENAI_STUDIO_WORKSPACE=$$(mktemp -d) $(PY) main.py --model gan-shape --screenshot docs/images/main-window.png
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/overhead.py

@@ -22,8 +22,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--train-steps",
         type=int,
-        default=1500,
-        help="steps to train before --screenshot (default 1500)",
+        help="steps to train before --screenshot (default: the quick CPU preset's)",
     )
     return p.parse_args(argv)
 
@@ -46,7 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("GenAI Studio")
     app.setApplicationName("GenAI Studio")
-    settings = QSettings()
+    if args.screenshot:
+        # A scripted session must neither depend on nor change the user's settings.
+        import tempfile
+
+        settings = QSettings(
+            str(Path(tempfile.mkdtemp()) / "screenshot.ini"), QSettings.Format.IniFormat
+        )
+    else:
+        settings = QSettings()
     workspace = (
         args.workspace
         or (Path(os.environ[WORKSPACE_ENV]) if os.environ.get(WORKSPACE_ENV) else None)

@@ -81,6 +81,8 @@ class DatasetBrowser(QWidget):
             item.setData(0, ROLE_ID, spec.id)
             item.setToolTip(0, f"{spec.id}: {spec.description}")
         self.embedded.setExpanded(True)
+        for col in (1, 2):
+            self.tree.resizeColumnToContents(col)
 
     def select(self, dataset_id: str) -> None:
         for i in range(self.embedded.childCount()):

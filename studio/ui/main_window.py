@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.messages_dock = self._dock(
             "Messages", self.notifications, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.datasets.setMinimumWidth(220)
+        self.runs.setMinimumWidth(220)
         self.resizeDocks(
             [self.dataset_dock, self.config_dock], [290, 320], Qt.Orientation.Horizontal
         )

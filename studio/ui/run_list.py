@@ -71,6 +71,8 @@ class RunList(QWidget):
             item.setForeground(1, _brush(STATE_COLORS.get(state, "#000")))
             if path == selected:
                 self.tree.setCurrentItem(item)
+        for col in (1, 2):
+            self.tree.resizeColumnToContents(col)
 
     def selected_path(self) -> str | None:
         item = self.tree.currentItem()

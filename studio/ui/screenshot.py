@@ -11,17 +11,22 @@ from PySide6.QtWidgets import QApplication
 class ScreenshotScript(QObject):
     """Train ``steps`` steps, then grab the Training, Samples and Explore tabs."""
 
-    def __init__(self, window, path: Path, steps: int) -> None:
+    def __init__(self, window, path: Path, steps: int | None) -> None:
         super().__init__(window)
         self.window = window
         self.path = Path(path)
         self.steps = steps
 
     def start(self) -> None:
+        self.window.resize(1400, 860)
         QTimer.singleShot(300, self._train)
 
     def _train(self) -> None:
-        self.window.form.steps.setValue(self.steps)
+        form = self.window.form
+        if form.preset.findText("quick CPU") >= 0:
+            form.preset.setCurrentText("quick CPU")
+        if self.steps:
+            form.steps.setValue(self.steps)
         self.window.session.finished.connect(lambda _r: QTimer.singleShot(500, self._grab))
         if not self.window.start_training():
             QApplication.instance().exit(1)
