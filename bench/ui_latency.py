@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it (studio/app.py)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
