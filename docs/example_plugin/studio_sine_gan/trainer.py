@@ -4,6 +4,7 @@ step is and how to sample."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import torch
@@ -14,7 +15,7 @@ from studio import api
 
 def mlp(sizes: list[int], out: nn.Module | None = None) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for a, b in zip(sizes, sizes[1:], strict=False):
+    for a, b in pairwise(sizes):
         layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
     layers = layers[:-1] + ([out] if out is not None else [])
     return nn.Sequential(*layers)
