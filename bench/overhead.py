@@ -124,7 +124,7 @@ def engine_gui_loop(window, plugins, root: Path, steps: int, seed: int) -> float
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=1000)
-    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
     from PySide6.QtCore import QSettings

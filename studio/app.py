@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("GenAI Studio")
     app.setApplicationName("GenAI Studio")
+    icon = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     if args.screenshot:
         # A scripted session must neither depend on nor change the user's settings.
         import tempfile

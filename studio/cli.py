@@ -274,6 +274,7 @@ def cmd_train(args, extra: list[str]) -> int:
 
     settings = TrainSettings(
         steps=pick("steps", spec.default_steps),
+        epochs=args.epochs or 0,
         seed=pick("seed", 0),
         device=pick("device", "auto"),
         precision=pick("precision", "fp32"),
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run-dir", type=Path, help="folder the run is written to")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     t.add_argument("--steps", type=int, help="train until this step")
+    t.add_argument("--epochs", type=int, help="train this many passes over the data instead")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     t.add_argument("--precision", choices=PRECISIONS)

@@ -65,6 +65,26 @@ def test_train_resume_and_sample(tmp_path, capsys):
     assert "from the checkpoint at step 90" in capsys.readouterr().out
 
 
+def test_epochs_set_the_number_of_steps(tmp_path):
+    # multiples-of-5 has 2,000 items; batch 100 gives 20 steps an epoch.
+    assert (
+        run_cli(
+            "train",
+            "--model",
+            "gan-numbers",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "100",
+            "--run-dir",
+            str(tmp_path / "r"),
+        )
+        == 0
+    )
+    assert RunDir(tmp_path / "r").status()["step"] == 40
+    assert RunDir(tmp_path / "r").record().steps == 40
+
+
 def test_presets_and_config_files(tmp_path):
     cfg_file = tmp_path / "c.json"
     cfg_file.write_text(json.dumps({"batch_size": 16}))

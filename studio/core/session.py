@@ -22,6 +22,7 @@ class TrainSettings:
     """Engine settings, the same for every model (the model's own live in its config)."""
 
     steps: int = 1000
+    epochs: int = 0  # when > 0, train this many passes over the data instead of ``steps``
     seed: int = 0
     device: str = "auto"
     precision: str = "fp32"
@@ -97,11 +98,17 @@ def create_engine(
     )
     loaded = _load_dataset(dataset)
     trainer = _build_trainer(spec, config, loaded, str(device), settings.seed)
+    if settings.epochs > 0:
+        from studio.core.datasets import BatchOrder
+
+        per_epoch = BatchOrder(loaded.train, trainer.batch_size, settings.seed).batches_per_epoch
+        record.steps = settings.epochs * per_epoch
+        record.extra["epochs"] = settings.epochs
     run = RunDir.create(run_path, record)
     return Engine(
         run,
         trainer,
-        total_steps=settings.steps,
+        total_steps=record.steps,
         seed=settings.seed,
         precision=settings.precision,
         sample_every=settings.sample_every,
