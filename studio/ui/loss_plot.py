@@ -109,13 +109,13 @@ class LossPlot(QWidget):
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "step")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.quality = pg.PlotWidget(title="Sample metrics (fixed-seed previews)")
-        self.quality.addLegend(offset=(-10, 10))
-        self.quality.setLabel("bottom", "step")
-        self.quality.showGrid(x=True, y=True, alpha=0.3)
-        for p in (self.plot, self.quality):
-            p.setClipToView(True)
-            p.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        # Sample metrics have unrelated scales (a share in [0, 1], a count, a distance):
+        # each gets its own small plot, side by side.
+        self.quality = pg.GraphicsLayoutWidget()
+        self.quality_plots: dict[str, pg.PlotItem] = {}
+        self._total = 0
         layout.addWidget(self.plot, 3)
         layout.addWidget(self.quality, 2)
         self._update_label()
@@ -124,10 +124,14 @@ class LossPlot(QWidget):
 
     def clear(self) -> None:
         for name, curve in self.curves.items():
-            self._plot_for(name).removeItem(curve)
-            legend = self._plot_for(name).plotItem.legend
+            if name.startswith("sample/"):
+                continue
+            self.plot.removeItem(curve)
+            legend = self.plot.plotItem.legend
             if legend is not None:
                 legend.removeItem(curve)
+        self.quality.clear()
+        self.quality_plots.clear()
         self.series.clear()
         self.curves.clear()
         self.rate_label.setText("")
@@ -135,12 +139,23 @@ class LossPlot(QWidget):
     def set_total(self, steps: int) -> None:
         """Fix the x axis to the run's length: the curves fill it as training goes, and
         the axes need not be redrawn at every update."""
-        for p in (self.plot, self.quality):
+        self._total = max(1, steps)
+        for p in (self.plot, *self.quality_plots.values()):
             p.enableAutoRange(x=False)
-            p.setXRange(0, max(1, steps), padding=0.02)
+            p.setXRange(0, self._total, padding=0.02)
 
-    def _plot_for(self, name: str) -> pg.PlotWidget:
-        return self.quality if name.startswith("sample/") else self.plot
+    def _plot_for(self, name: str) -> pg.PlotWidget | pg.PlotItem:
+        if not name.startswith("sample/"):
+            return self.plot
+        if name not in self.quality_plots:
+            item = self.quality.addPlot(title=f"sample: {name[7:].replace('_', ' ')}")
+            item.showGrid(x=True, y=True, alpha=0.3)
+            item.setLabel("bottom", "step")
+            if self._total:
+                item.enableAutoRange(x=False)
+                item.setXRange(0, self._total, padding=0.02)
+            self.quality_plots[name] = item
+        return self.quality_plots[name]
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
         """Append metric rows (as in metrics.jsonl) and redraw."""

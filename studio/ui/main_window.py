@@ -323,15 +323,12 @@ class MainWindow(QMainWindow):
         if path:
             self.datasets.add_paths([Path(path)])
 
+    # A drop anywhere on the window is a drop on the dataset browser.
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        self.datasets.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.datasets.add_paths(paths)
-            event.acceptProposedAction()
+        self.datasets.dropEvent(event)
 
     # --- training --------------------------------------------------------------------
     def start_training(self) -> bool:
