@@ -181,3 +181,12 @@ def test_ctrl_c_checkpoints_then_exits_130(tmp_path):
     assert len(steps) == 1 and steps[0] > 0
     assert RunDir(run).status()["state"] == "stopped"
     assert run_cli("train", "--resume", "--run-dir", str(run), "--steps", str(steps[0] + 5)) == 0
+
+
+def test_runs_lists_the_workspace(workspace, capsys):
+    run = workspace / "runs" / "a"
+    assert run_cli("train", "--model", "gan-numbers", "--steps", "3", "--run-dir", str(run)) == 0
+    capsys.readouterr()
+    assert run_cli("runs") == 0
+    out = capsys.readouterr().out
+    assert "gan-numbers" in out and "finished" in out and str(run) in out
