@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from studio import api
 from studio.core import config as cfg
 from studio.core.checkpoint import load_checkpoint
-from studio.core.contributions import DatasetSpec, ModelSpec
 from studio.core.devices import DeviceError, resolve_device, resolve_precision
 from studio.core.engine import EngineListener
 from studio.core.rundir import RunDir
 from studio.core.samples import load_sample
-from studio.core.session import ModelSource, TrainSettings, create_engine, resume_engine
+from studio.core.session import TrainSettings, create_engine, resume_engine
 
 
 def make(plugins, path: Path, steps: int, model="gan-shape", listener=None, **settings):
@@ -120,66 +118,16 @@ def test_pause_and_unpause_from_another_thread(plugins, tmp_path):
     assert engine.step == 30 and RunDir(tmp_path / "p").status()["state"] == "finished"
 
 
-def _toy_spec(trainer_cls) -> tuple[ModelSource, DatasetSpec]:
-    from dataclasses import make_dataclass
-
-    config_class = make_dataclass("ToyConfig", [("batch_size", int, 4)])
-
-    def load():
-        return api.LoadedDataset(kind="toy", train=(torch.randn(32, 3),))
-
-    spec = ModelSpec(
-        id="toy",
-        name="Toy",
-        description="",
-        dataset_kinds=("toy",),
-        config_class=config_class,
-        trainer_factory=lambda c, d, dev: trainer_cls(c, d, dev),
-    )
-    return ModelSource(spec, "tests", "0"), DatasetSpec("toy-data", "Toy", "", "toy", load)
-
-
-class ToyTrainer(api.Trainer):
-    fail_at: int | None = None
-    nan_at: int | None = None
-    oom_at: int | None = None
-
-    def __init__(self, config, dataset, device):
-        super().__init__(config, dataset, device)
-        self.net = torch.nn.Linear(3, 1)
-        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
-
-    def modules(self):
-        return {"net": self.net}
-
-    def optimizers(self):
-        return {"opt": self.opt}
-
-    def train_step(self, batch, step):
-        if step == self.fail_at:
-            raise ValueError("the plugin broke")
-        if step == self.oom_at:
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
-        loss = self.net(batch).pow(2).mean()
-        self.optimize(loss, self.opt)
-        return {"loss": float("nan") if step == self.nan_at else loss.detach()}
-
-    def sample(self, generator, n=None):
-        return api.Numbers(values=[1, 2, 3])
-
-
-def _toy_engine(tmp_path, trainer_cls, steps=20):
-    source, dataset = _toy_spec(trainer_cls)
+def _toy_engine(tmp_path, toy, steps=20, **failures):
+    manager = toy.manager(toy.trainer_class(**failures))
+    source = manager.model_source("toy")
     config = cfg.build(source.spec.config_class, {})
     settings = TrainSettings(steps=steps, device="cpu", sample_every=0, checkpoint_every=5)
-    return create_engine(source, dataset, config, settings, tmp_path / "toy")
+    return create_engine(source, manager.dataset("toy-data"), config, settings, tmp_path / "toy")
 
 
-def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
-    class NaNAt12(ToyTrainer):
-        nan_at = 11  # the 12th step
-
-    result = _toy_engine(tmp_path, NaNAt12).run()
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, toy):
+    result = _toy_engine(tmp_path, toy, nan_at=11).run()  # the 12th step
     assert result.state == "nan" and result.step == 12
     assert "loss loss became nan at step 12" in result.message
     assert "last good checkpoint (step 10) is kept" in result.message
@@ -189,11 +137,8 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     assert "became nan" in run.events()
 
 
-def test_a_plugin_exception_fails_the_run_cleanly(tmp_path):
-    class FailAt7(ToyTrainer):
-        fail_at = 7
-
-    result = _toy_engine(tmp_path, FailAt7).run()
+def test_a_plugin_exception_fails_the_run_cleanly(tmp_path, toy):
+    result = _toy_engine(tmp_path, toy, fail_at=7).run()
     assert result.state == "failed" and result.step == 7
     assert "ValueError: the plugin broke" in result.message
     run = RunDir(tmp_path / "toy")
@@ -201,11 +146,8 @@ def test_a_plugin_exception_fails_the_run_cleanly(tmp_path):
     assert run.checkpoint_steps() == [5]
 
 
-def test_out_of_memory_is_reported_with_advice(tmp_path):
-    class OOMAt3(ToyTrainer):
-        oom_at = 3
-
-    result = _toy_engine(tmp_path, OOMAt3).run()
+def test_out_of_memory_is_reported_with_advice(tmp_path, toy):
+    result = _toy_engine(tmp_path, toy, oom_at=3).run()
     assert result.state == "failed"
     assert "out of memory" in result.message and "batch size" in result.message
 

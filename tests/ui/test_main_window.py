@@ -200,71 +200,12 @@ def test_sampling_in_the_window_while_a_run_trains(qtbot, make_window):
         w.stop_action.trigger()
 
 
-def test_a_plugin_that_raises_while_training_is_reported(qtbot, make_window, tmp_path):
-    from dataclasses import make_dataclass
-
-    import torch
-
-    from studio import api
-    from studio.plugins import load_plugins
-
-    class Exploding(api.Trainer):
-        def __init__(self, config, dataset, device):
-            super().__init__(config, dataset, device)
-            self.net = torch.nn.Linear(2, 1)
-            self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
-
-        def modules(self):
-            return {"net": self.net}
-
-        def optimizers(self):
-            return {"opt": self.opt}
-
-        def train_step(self, batch, step):
-            if step == 5:
-                raise RuntimeError("kaboom in the plugin")
-            loss = self.net(batch).mean()
-            self.optimize(loss, self.opt)
-            return {"loss": loss.detach()}
-
-        def sample(self, generator, n=None):
-            return api.Numbers(values=[0])
-
-    class Plugin:
-        STUDIO_API = "1.0"
-
-        @staticmethod
-        @api.hookimpl
-        def studio_models():
-            return [
-                api.ModelSpec(
-                    id="exploding",
-                    name="Exploding",
-                    description="",
-                    dataset_kinds=("xy",),
-                    config_class=make_dataclass("C", [("batch_size", int, 4)]),
-                    trainer_factory=Exploding,
-                    default_dataset="xy",
-                )
-            ]
-
-        @staticmethod
-        @api.hookimpl
-        def studio_datasets():
-            return [
-                api.DatasetSpec(
-                    id="xy",
-                    name="XY",
-                    description="",
-                    kind="xy",
-                    loader=lambda: api.LoadedDataset("xy", torch.ones(16, 2)),
-                )
-            ]
-
-    manager = load_plugins()
-    manager.register(Plugin, "exploding_plugin")
+def test_a_plugin_that_raises_while_training_is_reported(qtbot, make_window, toy):
+    manager = toy.manager(
+        toy.trainer_class(fail_at=5, message="kaboom in the plugin"), with_builtins=True
+    )
     w = make_window(manager)
-    result = train(qtbot, w, 50, model="exploding")
+    result = train(qtbot, w, 50, model="toy")
     assert result.state == "failed" and result.step == 5
     assert any("kaboom in the plugin" in m for m in w.notifications.messages())
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
