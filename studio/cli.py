@@ -151,7 +151,7 @@ def cmd_runs(args) -> int:
         except RunDirError:
             model = "?"
         print(
-            f"{run.name:<40} {model:<14} {status.get('state', '?'):<9} "
+            f"{run.name:<40} {model:<14} {run.live_state():<11} "
             f"step {status.get('step', 0):>8,}  {run.path}"
         )
     return EXIT_OK

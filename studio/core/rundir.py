@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,12 @@ from studio.core.atomic import atomic_write_text
 from studio.core.checkpoint import latest_checkpoint, list_checkpoints
 
 STATES = ("created", "running", "paused", "finished", "stopped", "failed", "nan")
+# Not written by anyone: what ``live_state`` reports for a run whose process is gone
+# (killed, crashed, power cut) while its status still says running or paused.
+INTERRUPTED = "interrupted"
+# Not written by anyone: what ``live_state`` reports for a run whose process is gone
+# (killed, crashed, power cut) while its status still says running or paused.
+INTERRUPTED = "interrupted"
 
 
 class RunDirError(RuntimeError):
@@ -133,6 +140,7 @@ class RunDir:
             "step": step,
             "message": message,
             "pid": os.getpid(),
+            "host": socket.gethostname(),
             "updated": _now(),
             **extra,
         }
@@ -143,6 +151,16 @@ class RunDir:
             return json.loads(self.status_path.read_text())
         except (OSError, ValueError):
             return {"state": "created" if self.is_run() else "unknown", "step": 0, "message": ""}
+
+    def live_state(self) -> str:
+        """The state, or ``interrupted`` when the status says running/paused but the
+        process that wrote it (on this machine) no longer exists."""
+        status = self.status()
+        state = status.get("state", "unknown")
+        here = status.get("host") == socket.gethostname()
+        if state in ("running", "paused") and here and not _pid_alive(status.get("pid")):
+            return INTERRUPTED
+        return state
 
     # --- metrics and events ------------------------------------------------------
     def append_metrics(self, rows: list[dict[str, Any]]) -> None:
@@ -221,6 +239,18 @@ class RunDir:
 
     def checkpoint_steps(self) -> list[int]:
         return [s for s, _ in list_checkpoints(self.checkpoints_dir)]
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else
+        return True
+    return True
 
 
 def new_run_path(workspace: Path, model_id: str) -> Path:

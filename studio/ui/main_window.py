@@ -246,7 +246,8 @@ class MainWindow(QMainWindow):
         if self.current_run is None:
             return False
         run = RunDir(self.current_run)
-        return run.latest_checkpoint() is not None and run.status().get("state") != "running"
+        live = run.live_state() not in ("running", "paused")
+        return run.latest_checkpoint() is not None and live
 
     def _dataset_for(self, model_id: str) -> str | None:
         spec = self.plugins.models[model_id]
@@ -500,7 +501,7 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(int(status.get("step", 0)))
         self.run_label.setText(run.name)
-        self.rate_label.setText(status.get("state", ""))
+        self.rate_label.setText(run.live_state())
         self._show_widget_for(record.model)
         self._set_running(False)
 
@@ -510,7 +511,7 @@ class MainWindow(QMainWindow):
             return
         run = RunDir(self.current_run)
         status = run.status()
-        if status.get("state") not in ("running", "paused"):
+        if run.live_state() not in ("running", "paused"):
             return
         rows, self._follow_offset = run.read_metrics_from(self._follow_offset)
         self.loss_plot.add_rows(rows)

@@ -11,6 +11,7 @@ from studio.core.rundir import RunDirError, list_runs
 
 ROLE_PATH = Qt.ItemDataRole.UserRole
 STATE_COLORS = {
+    "interrupted": "#d35400",
     "running": "#2980b9",
     "paused": "#8e44ad",
     "finished": "#27ae60",
@@ -53,7 +54,7 @@ class RunList(QWidget):
                     str(run.path),
                     run.name,
                     model,
-                    status.get("state", "?"),
+                    run.live_state(),
                     int(status.get("step", 0)),
                     status.get("message", ""),
                 )

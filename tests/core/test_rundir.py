@@ -70,3 +70,21 @@ def test_new_run_paths_are_unique_and_listed(tmp_path):
     assert a != b
     RunDir.create(b, record())
     assert {r.path for r in list_runs(tmp_path)} == {a, b}
+
+
+def test_a_run_whose_process_died_reads_as_interrupted(tmp_path):
+    import subprocess
+    import sys
+
+    run = RunDir.create(tmp_path / "r", record())
+    run.write_status("running", 12)
+    assert run.live_state() == "running"  # this process is alive
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    doc = json.loads(run.status_path.read_text())
+    doc["pid"] = dead.pid
+    run.status_path.write_text(json.dumps(doc))
+    assert run.live_state() == "interrupted"
+    doc["host"] = "another-machine"  # a shared folder: trust what the writer said
+    run.status_path.write_text(json.dumps(doc))
+    assert run.live_state() == "running"

@@ -210,3 +210,46 @@ def test_a_plugin_that_raises_while_training_is_reported(qtbot, make_window, toy
     assert any("kaboom in the plugin" in m for m in w.notifications.messages())
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
     assert RunDir(w.current_run).status()["state"] == "failed"
+
+
+def test_a_killed_cli_run_shows_as_interrupted_and_resumes(qtbot, make_window, tmp_path):
+    """kill -9 a headless training: the window lists it as interrupted and resumes it
+    from its last checkpoint."""
+    import signal
+    import subprocess
+    import sys
+
+    w = make_window()
+    run_path = tmp_path / "workspace" / "runs" / "killed"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "studio.cli",
+            "train",
+            "--model",
+            "gan-numbers",
+            "--steps",
+            "10000000",
+            "--run-dir",
+            str(run_path),
+            "--checkpoint-every",
+            "100",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    run = RunDir(run_path)
+    qtbot.waitUntil(lambda: len(run.checkpoint_steps()) >= 2, timeout=60_000)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert run.status()["state"] == "running" and run.live_state() == "interrupted"
+    w.runs.refresh()
+    assert w.runs.tree.topLevelItem(0).text(1) == "interrupted"
+    w.open_run(str(run_path))
+    assert w.resume_action.isEnabled()
+    last = run.checkpoint_steps()[-1]
+    w.form.steps.setValue(last + 30)
+    with qtbot.waitSignal(w.session.finished, timeout=60_000) as blocker:
+        w.resume_action.trigger()
+    assert blocker.args[0].state == "finished" and blocker.args[0].step == last + 30
+    assert max(r["step"] for r in run.read_metrics()) == last + 30
