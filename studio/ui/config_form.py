@@ -7,6 +7,7 @@ import shlex
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -141,7 +142,9 @@ class ConfigForm(QWidget):
             w.valueChanged.connect(self._on_edit)
         elif info.type is float:
             w = QLineEdit(_fmt(info.default))
-            w.setValidator(QDoubleValidator())
+            validator = QDoubleValidator(w)
+            validator.setLocale(QLocale.c())  # "0.001" and "1e-3" whatever the user's locale
+            w.setValidator(validator)
             w.textEdited.connect(self._on_edit)
         else:
             w = QLineEdit(str(info.default))
