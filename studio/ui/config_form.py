@@ -6,8 +6,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
