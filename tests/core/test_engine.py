@@ -171,3 +171,26 @@ def test_bf16_autocast_trains_on_cpu(plugins, tmp_path):
     assert result.state == "finished"
     rows = [r for r in RunDir(tmp_path / "bf16").read_metrics() if "d_loss" in r]
     assert all(torch.isfinite(torch.tensor(r["d_loss"])) for r in rows)
+
+
+def test_sampling_from_another_thread_leaves_a_live_run_unchanged(plugins, tmp_path):
+    """The window samples (building a fresh model, which draws from the global RNG)
+    while its own process trains: the run must end with the same weights as an
+    undisturbed one."""
+    from studio.core.session import RunSampler
+
+    make(plugins, tmp_path / "quiet", 300, checkpoint_every=20).run()
+
+    engine = make(plugins, tmp_path / "busy", 300, checkpoint_every=20)
+    worker = threading.Thread(target=engine.run)
+    worker.start()
+    samples = 0
+    while worker.is_alive():
+        if RunDir(tmp_path / "busy").checkpoint_steps():
+            RunSampler(tmp_path / "busy", plugins.resolve_run).sample(seed=samples, n=64)
+            samples += 1
+    worker.join()
+    assert samples >= 3
+    a, b = weights_of(tmp_path / "quiet"), weights_of(tmp_path / "busy")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0)
