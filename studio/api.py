@@ -20,6 +20,7 @@ from studio.core.contributions import (
     ModelSpec,
     ReaderSpec,
 )
+from studio.core.errors import DatasetError
 from studio.core.samples import Images, Numbers, Points, Sample, Text
 from studio.hookspecs import PROJECT
 
@@ -51,6 +52,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "API_VERSION",
     "ConfigError",
+    "DatasetError",
     "DatasetSpec",
     "ExporterSpec",
     "Images",

@@ -15,6 +15,8 @@ from typing import Any
 
 import torch
 
+from studio.core.errors import DatasetError  # noqa: F401  (re-exported for readers)
+
 
 @dataclass
 class LoadedDataset:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from studio.core.contributions import DatasetSpec, ReaderSpec
+from studio.core.readers import best_readers, formats
 from studio.ui.tasks import run_in_thread
 
 ROLE_ID = Qt.ItemDataRole.UserRole
@@ -72,6 +73,7 @@ class DatasetBrowser(QWidget):
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             item.setExpanded(True)
         self.readers: dict[str, ReaderSpec] = {}
+        self.loaded: dict[str, tuple[ReaderSpec, object]] = {}  # path -> (reader, dataset)
 
     def set_datasets(self, datasets: dict[str, DatasetSpec]) -> None:
         self.embedded.takeChildren()
@@ -120,28 +122,90 @@ class DatasetBrowser(QWidget):
 
     def _counted(self, item: QTreeWidgetItem, path: Path, result: tuple[int, int]) -> None:
         files, size = result
-        accepting = [r for r in self.readers.values() if _safe_accepts(r, path)]
-        kind = accepting[0].kind if accepting else "no reader"
-        item.setText(1, kind)
-        item.setText(2, f"{files:,}")
+        item.setText(2, f"{files:,} files")
         item.setToolTip(0, f"{path}\n{files:,} files, {_human(size)}")
         if files == 0:
+            item.setText(1, "empty")
             self.message.emit("warning", f"{path.name}: the folder is empty", "")
-        elif not accepting:
-            understood = sorted({p for r in self.readers.values() for p in r.patterns})
+            return
+        candidates = best_readers(self.readers.values(), path)
+        if not candidates:
+            item.setText(1, "no reader")
+            understood = formats(self.readers.values())
             self.message.emit(
                 "warning",
-                f"{path.name}: {files:,} files ({_human(size)}) listed, but no installed "
-                "dataset reader accepts it"
-                + (
-                    f" (formats understood: {', '.join(understood)})"
-                    if understood
-                    else " (no dataset reader plugins are installed yet)"
-                ),
+                f"{path.name}: {files:,} files ({_human(size)}), but no installed dataset "
+                "reader accepts it"
+                + (f" (formats understood: {', '.join(understood)})" if understood else ""),
                 "",
             )
-        else:
-            self.message.emit("info", f"{path.name}: {files:,} files, read as {kind}", "")
+            return
+        reader = candidates[0] if len(candidates) == 1 else self.choose_reader(path, candidates)
+        if reader is None:
+            item.setText(1, "not read")
+            return
+        item.setText(1, "reading...")
+        run_in_thread(
+            lambda: reader.load(path),
+            lambda loaded: self._loaded(item, path, reader, loaded),
+            lambda msg, details: self._failed(item, path, reader, msg, details),
+        )
+
+    def choose_reader(self, path: Path, candidates: list[ReaderSpec]) -> ReaderSpec | None:
+        """Several readers accept ``path`` equally well: ask the user."""
+        from PySide6.QtWidgets import QInputDialog
+
+        names = [r.name for r in candidates]
+        name, ok = QInputDialog.getItem(
+            self,
+            "Read the data as...",
+            f"{path.name} can be read in several ways:",
+            names,
+            0,
+            False,
+        )
+        return candidates[names.index(name)] if ok else None
+
+    def _loaded(self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, loaded) -> None:
+        self.loaded[str(path)] = (reader, loaded)
+        item.setText(1, loaded.kind)
+        item.setText(2, f"{len(loaded):,}")
+        details = [f"{path}", f"read by: {reader.name}", f"items: {len(loaded):,}"]
+        details += [
+            f"{k}: {v}"
+            for k, v in loaded.info.items()
+            if k
+            in (
+                "classes",
+                "counts",
+                "domains",
+                "columns",
+                "shape",
+                "characters",
+                "words",
+                "lines",
+                "vocabulary",
+                "pairs",
+                "arrays",
+            )
+        ]
+        item.setToolTip(0, "\n".join(details))
+        skipped = loaded.info.get("skipped") or []
+        self.message.emit(
+            "info", f"{path.name}: {len(loaded):,} items read as {loaded.kind}", "\n".join(details)
+        )
+        if skipped:
+            lines = [f"{p}: {reason}" for p, reason in skipped[:200]]
+            more = f"\n... and {len(skipped) - 200} more" if len(skipped) > 200 else ""
+            self.message.emit(
+                "warning",
+                f"{path.name}: {len(skipped):,} files or lines skipped (first: {lines[0]})",
+                "\n".join(lines) + more,
+            )
+
+    def _failed(self, item, path: Path, reader: ReaderSpec, message: str, details: str) -> None:
+        item.setText(1, "unreadable")
+        self.message.emit("error", f"{path.name}: {message.split(': ', 1)[-1]}", details)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -152,10 +216,3 @@ class DatasetBrowser(QWidget):
         if paths:
             self.add_paths(paths)
             event.acceptProposedAction()
-
-
-def _safe_accepts(reader: ReaderSpec, path: Path) -> bool:
-    try:
-        return bool(reader.accepts(path))
-    except Exception:
-        return False

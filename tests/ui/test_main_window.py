@@ -129,14 +129,9 @@ def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window)
     assert other.resume_action.isEnabled()
 
 
-def test_dropping_a_folder_lists_it(qtbot, make_window, tmp_path):
-    w = make_window()
-    folder = tmp_path / "my images"
-    folder.mkdir()
-    for i in range(5):
-        (folder / f"{i}.png").write_bytes(b"x")
+def drop(window, *paths: Path) -> None:
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     event = QDropEvent(
         QPointF(10, 10),
         Qt.DropAction.CopyAction,
@@ -144,13 +139,62 @@ def test_dropping_a_folder_lists_it(qtbot, make_window, tmp_path):
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    w.dropEvent(event)
+    window.dropEvent(event)
+
+
+def test_dropping_an_image_folder_reads_it_off_the_gui_thread(qtbot, make_window, tmp_path):
+    from PIL import Image
+
+    w = make_window()
+    folder = tmp_path / "my images"
+    folder.mkdir()
+    for i in range(4):
+        Image.new("RGB", (12, 10), (i * 40, 0, 0)).save(folder / f"{i}.png")
+    (folder / "broken.png").write_bytes(b"x")
+    drop(w, folder)
+    item = lambda: w.datasets.dropped.child(0)  # noqa: E731
     qtbot.waitUntil(
-        lambda: w.datasets.dropped.childCount() == 1 and w.datasets.dropped.child(0).text(2) == "5",
+        lambda: w.datasets.dropped.childCount() == 1 and item().text(1) == "images", timeout=10_000
+    )
+    assert item().text(0) == "my images" and item().text(2) == "4"
+    messages = w.notifications.messages()
+    assert any("4 items read as images" in m for m in messages)
+    assert any("1 files or lines skipped" in m and "broken.png" in m for m in messages)
+
+
+def test_dropping_ambiguous_unknown_and_broken_data(qtbot, make_window, tmp_path):
+    from PIL import Image
+
+    w = make_window()
+    asked = []
+    w.datasets.choose_reader = lambda path, candidates: (
+        asked.append(sorted(r.id for r in candidates)) or candidates[0]
+    )
+    pair = tmp_path / "summer-winter"
+    for d in ("summer", "winter"):
+        (pair / d).mkdir(parents=True)
+        Image.new("L", (8, 8)).save(pair / d / "a.png")
+    unknown = tmp_path / "thing.xyz"
+    unknown.write_bytes(b"\x00")
+    broken = tmp_path / "broken.npy"
+    broken.write_bytes(b"not numpy")
+    drop(w, pair, unknown, broken)
+    qtbot.waitUntil(
+        lambda: (
+            w.datasets.dropped.childCount() == 3
+            and all(
+                w.datasets.dropped.child(i).text(1) not in ("counting...", "reading...")
+                for i in range(3)
+            )
+        ),
         timeout=10_000,
     )
-    assert w.datasets.dropped.child(0).text(0) == "my images"
-    assert any("no installed dataset reader" in m for m in w.notifications.messages())
+    assert asked == [["image-classes", "image-two-domains"]]
+    states = [w.datasets.dropped.child(i).text(1) for i in range(3)]
+    assert states[1] == "no reader" and states[2] == "unreadable"
+    messages = " | ".join(w.notifications.messages())
+    assert "thing.xyz" in messages and "formats understood" in messages and "*.png" in messages
+    assert "broken.npy: not a NumPy array file" in messages
 
 
 def test_a_broken_plugin_is_shown_and_the_app_goes_on(qtbot, make_window):

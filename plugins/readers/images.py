@@ -1,0 +1,161 @@
+"""Image folders: labelled (one sub-folder per class), flat (unlabelled), and two
+domains (CycleGAN). Files are checked at load (header only) and decoded lazily."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from studio import api
+
+from .detect import image_subfolders, is_image
+
+# A decompression bomb is refused, not decoded: 64 megapixels is far above any
+# training image and far below what would exhaust memory.
+MAX_PIXELS = 64_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def _check(path: Path) -> str | None:
+    """Why ``path`` is not a usable image, or None. Reads the header only."""
+    try:
+        if path.stat().st_size == 0:
+            return "empty file (0 bytes)"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                return f"{w}x{h} pixels is more than the {MAX_PIXELS:,} allowed"
+    except FileNotFoundError:
+        return "deleted while being listed"
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        return f"not a readable image ({exc.__class__.__name__})"
+    except OSError as exc:
+        return f"unreadable ({exc})"
+    return None
+
+
+def _list_images(folder: Path) -> list[Path]:
+    out = []
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_file(follow_symlinks=False) and is_image(entry.name):
+                    out.append(Path(entry.path))
+    except OSError as exc:
+        raise api.DatasetError(f"{folder}: cannot list the folder ({exc})") from None
+    return sorted(out)
+
+
+class ImageFiles(torch.utils.data.Dataset):
+    """Images decoded on access to uint8 tensors (C, H, W), resized to ``size`` and
+    converted to ``channels`` (1 or 3); with labels when given."""
+
+    def __init__(
+        self, paths: list[Path], labels: list[int] | None = None, size: int = 64, channels: int = 3
+    ) -> None:
+        self.paths = paths
+        self.labels = labels
+        self.size = size
+        self.channels = channels
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def decode(self, index: int) -> torch.Tensor:
+        path = self.paths[index]
+        try:
+            with Image.open(path) as img:
+                img = img.convert("L" if self.channels == 1 else "RGB")
+                img = img.resize((self.size, self.size), Image.Resampling.BILINEAR)
+                data = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
+        except (OSError, ValueError) as exc:
+            raise api.DatasetError(f"{path}: cannot decode the image ({exc})") from None
+        return data.view(self.size, self.size, self.channels).permute(2, 0, 1).contiguous()
+
+    def __getitem__(self, index: int):
+        image = self.decode(index)
+        if self.labels is None:
+            return image
+        return image, self.labels[index]
+
+
+def _checked(paths: list[Path], skipped: list[tuple[str, str]]) -> list[Path]:
+    good = []
+    for p in paths:
+        reason = _check(p)
+        if reason is None:
+            good.append(p)
+        else:
+            skipped.append((str(p), reason))
+    return good
+
+
+def load_labelled(path: Path) -> api.LoadedDataset:
+    classes = image_subfolders(path)
+    if len(classes) < 2:
+        raise api.DatasetError(f"{path}: needs at least two class sub-folders of images")
+    skipped: list[tuple[str, str]] = []
+    paths, labels, counts = [], [], {}
+    for label, folder in enumerate(classes):
+        good = _checked(_list_images(folder), skipped)
+        paths += good
+        labels += [label] * len(good)
+        counts[folder.name] = len(good)
+    if not paths:
+        raise api.DatasetError(f"{path}: no readable images ({len(skipped)} skipped)")
+    return api.LoadedDataset(
+        kind="labelled-images",
+        train=ImageFiles(paths, labels),
+        info={
+            "classes": [c.name for c in classes],
+            "counts": counts,
+            "skipped": skipped,
+            "source": str(path),
+        },
+        name=path.name,
+    )
+
+
+def load_flat(path: Path) -> api.LoadedDataset:
+    skipped: list[tuple[str, str]] = []
+    paths = _checked(_list_images(path), skipped)
+    if not paths:
+        raise api.DatasetError(f"{path}: no readable images ({len(skipped)} skipped)")
+    return api.LoadedDataset(
+        kind="images",
+        train=ImageFiles(paths),
+        info={"skipped": skipped, "source": str(path)},
+        name=path.name,
+    )
+
+
+def load_two_domains(path: Path) -> api.LoadedDataset:
+    domains = image_subfolders(path)
+    if len(domains) != 2:
+        raise api.DatasetError(f"{path}: needs exactly two sub-folders of images (A and B)")
+    skipped: list[tuple[str, str]] = []
+    a, b = (_checked(_list_images(d), skipped) for d in domains)
+    if not a or not b:
+        raise api.DatasetError(f"{path}: each domain needs readable images")
+    return api.LoadedDataset(
+        kind="two-domain-images",
+        train=ImageFiles(a),
+        val=None,
+        info={
+            "domains": [d.name for d in domains],
+            "domain_b": ImageFiles(b),
+            "counts": {domains[0].name: len(a), domains[1].name: len(b)},
+            "skipped": skipped,
+            "source": str(path),
+        },
+        name=path.name,
+    )
