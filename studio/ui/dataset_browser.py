@@ -11,9 +11,18 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.core.contributions import DatasetSpec, ReaderSpec
+from studio.core.dataset_registry import DatasetRegistry
 from studio.core.readers import best_readers, formats
 from studio.ui.tasks import run_in_thread
 
@@ -52,11 +61,28 @@ class DatasetBrowser(QWidget):
     dataset_selected = Signal(str)  # embedded dataset id
     message = Signal(str, str, str)  # level, text, details
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Path | None = None, settings=None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
+        self.registry = DatasetRegistry(workspace) if workspace is not None else None
+        self.settings = settings
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel("On drop:"))
+        self.import_mode = QComboBox()
+        self.import_mode.addItem("reference the files", "reference")
+        self.import_mode.addItem("copy into the workspace", "copy")
+        self.import_mode.setToolTip(
+            "Archives (.zip, .tar.gz...) are always unpacked into the workspace"
+        )
+        saved = settings.value("datasets/import_mode", "reference") if settings else "reference"
+        self.import_mode.setCurrentIndex(max(0, self.import_mode.findData(saved)))
+        self.import_mode.currentIndexChanged.connect(self._save_mode)
+        mode_row.addWidget(self.import_mode, 1)
+        layout.addLayout(mode_row)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Dataset", "Kind", "Items"])
         self.tree.setRootIsDecorated(True)
@@ -74,6 +100,27 @@ class DatasetBrowser(QWidget):
             item.setExpanded(True)
         self.readers: dict[str, ReaderSpec] = {}
         self.loaded: dict[str, tuple[ReaderSpec, object]] = {}  # path -> (reader, dataset)
+        self._origins: dict[str, Path] = {}  # imported path -> what the user dropped
+
+    def _save_mode(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue("datasets/import_mode", self.import_mode.currentData())
+
+    def restore_registered(self) -> None:
+        """List (and read, in the background) the datasets dropped in earlier sessions."""
+        if self.registry is None:
+            return
+        for entry in self.registry.entries():
+            path = Path(entry["path"])
+            reader = self.readers.get(entry.get("reader", ""))
+            item = QTreeWidgetItem(self.dropped, [path.name, "reading...", ""])
+            item.setToolTip(0, str(path))
+            if not path.exists() or reader is None:
+                why = "is gone" if not path.exists() else f"needs reader {entry.get('reader')}"
+                item.setText(1, "missing")
+                self.message.emit("warning", f"dataset {path} {why}", "")
+                continue
+            self._read(item, path, reader, register=False)
 
     def set_datasets(self, datasets: dict[str, DatasetSpec]) -> None:
         self.embedded.takeChildren()
@@ -104,7 +151,8 @@ class DatasetBrowser(QWidget):
 
     # --- drops ------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> None:
-        """List dropped paths; counting happens off the GUI thread."""
+        """Import (reference, copy or unpack) and count off the GUI thread, then read."""
+        mode = self.import_mode.currentData()
         for path in paths:
             if not path.exists():
                 self.message.emit("error", f"{path} does not exist", "")
@@ -112,16 +160,30 @@ class DatasetBrowser(QWidget):
             item = QTreeWidgetItem(self.dropped, [path.name or str(path), "counting...", ""])
             item.setToolTip(0, str(path))
             self.dropped.setExpanded(True)
+
+            def prepare(p=path):
+                target = self.registry.import_path(p, mode) if self.registry else p
+                return target, count_files(target)
+
             run_in_thread(
-                lambda p=path: count_files(p),
-                lambda result, it=item, p=path: self._counted(it, p, result),
-                lambda msg, details, p=path: self.message.emit(
-                    "error", f"could not read {p}: {msg}", details
-                ),
+                prepare,
+                lambda result, it=item, p=path: self._counted(it, result[0], result[1], p),
+                lambda msg, details, it=item, p=path: self._prepare_failed(it, p, msg, details),
             )
 
-    def _counted(self, item: QTreeWidgetItem, path: Path, result: tuple[int, int]) -> None:
+    def _prepare_failed(self, item: QTreeWidgetItem, path: Path, msg: str, details: str) -> None:
+        item.setText(1, "unreadable")
+        self.message.emit("error", f"{path.name}: {msg.split(': ', 1)[-1]}", details)
+
+    def _counted(
+        self,
+        item: QTreeWidgetItem,
+        path: Path,
+        result: tuple[int, int],
+        original: Path | None = None,
+    ) -> None:
         files, size = result
+        self._origins[str(path)] = original or path
         item.setText(2, f"{files:,} files")
         item.setToolTip(0, f"{path}\n{files:,} files, {_human(size)}")
         if files == 0:
@@ -144,10 +206,13 @@ class DatasetBrowser(QWidget):
         if reader is None:
             item.setText(1, "not read")
             return
+        self._read(item, path, reader, register=True)
+
+    def _read(self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, register: bool) -> None:
         item.setText(1, "reading...")
         run_in_thread(
             lambda: reader.load(path),
-            lambda loaded: self._loaded(item, path, reader, loaded),
+            lambda loaded: self._loaded(item, path, reader, loaded, register),
             lambda msg, details: self._failed(item, path, reader, msg, details),
         )
 
@@ -166,8 +231,14 @@ class DatasetBrowser(QWidget):
         )
         return candidates[names.index(name)] if ok else None
 
-    def _loaded(self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, loaded) -> None:
+    def _loaded(
+        self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, loaded, register: bool = True
+    ) -> None:
         self.loaded[str(path)] = (reader, loaded)
+        if register and self.registry is not None:
+            original = self._origins.get(str(path), path)
+            mode = "reference" if Path(original) == path else "copy"
+            self.registry.add(path, reader.id, Path(original), mode)
         item.setText(1, loaded.kind)
         item.setText(2, f"{len(loaded):,}")
         details = [f"{path}", f"read by: {reader.name}", f"items: {len(loaded):,}"]

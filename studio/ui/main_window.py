@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.datasets = DatasetBrowser()
+        self.datasets = DatasetBrowser(self.workspace, self.settings)
         self.datasets.dataset_selected.connect(self._on_dataset_selected)
         self.datasets.message.connect(self.notify)
         self.runs = RunList(self.workspace)
@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
     def _populate(self) -> None:
         self.datasets.set_datasets(self.plugins.datasets)
         self.datasets.readers = self.plugins.readers
+        self.datasets.restore_registered()
         self.model_combo.blockSignals(True)
         for spec in self.plugins.models.values():
             self.model_combo.addItem(spec.name, spec.id)

@@ -297,3 +297,68 @@ def test_a_killed_cli_run_shows_as_interrupted_and_resumes(qtbot, make_window, t
         w.resume_action.trigger()
     assert blocker.args[0].state == "finished" and blocker.args[0].step == last + 30
     assert max(r["step"] for r in run.read_metrics()) == last + 30
+
+
+def _wait_read(qtbot, window, count: int) -> None:
+    qtbot.waitUntil(
+        lambda: (
+            window.datasets.dropped.childCount() == count
+            and all(
+                window.datasets.dropped.child(i).text(1) not in ("counting...", "reading...")
+                for i in range(count)
+            )
+        ),
+        timeout=20_000,
+    )
+
+
+def test_a_dropped_archive_is_unpacked_registered_and_listed_again(qtbot, make_window, tmp_path):
+    import zipfile
+
+    from studio.core.dataset_registry import DatasetRegistry
+
+    arc = tmp_path / "shakespeare.zip"
+    with zipfile.ZipFile(arc, "w") as zf:
+        zf.writestr("shakespeare/sonnets.txt", "Shall I compare thee to a summer's day?\n" * 50)
+    w = make_window()
+    drop(w, arc)
+    _wait_read(qtbot, w, 1)
+    assert w.datasets.dropped.child(0).text(1) == "text"
+    entries = DatasetRegistry(tmp_path / "workspace").entries()
+    assert len(entries) == 1 and entries[0]["reader"] == "text"
+    unpacked = tmp_path / "workspace" / "datasets" / "shakespeare" / "shakespeare"
+    assert entries[0]["path"] == str(unpacked) and (unpacked / "sonnets.txt").exists()
+
+    again = make_window(settings_name="again.ini")  # the next start
+    _wait_read(qtbot, again, 1)
+    assert again.datasets.dropped.child(0).text(1) == "text"
+
+
+def test_copy_mode_copies_into_the_workspace_and_is_remembered(qtbot, make_window, tmp_path):
+    src = tmp_path / "table.csv"
+    src.write_text("a,b\n1,2\n3,4\n")
+    w = make_window()
+    w.datasets.import_mode.setCurrentIndex(w.datasets.import_mode.findData("copy"))
+    drop(w, src)
+    _wait_read(qtbot, w, 1)
+    copied = tmp_path / "workspace" / "datasets" / "table" / "table.csv"
+    assert copied.exists() and w.datasets.dropped.child(0).text(2) == "2"
+    src.unlink()  # the copy is what the workspace reads from now on
+    again = make_window()  # same settings file: the mode is remembered
+    assert again.datasets.import_mode.currentData() == "copy"
+    _wait_read(qtbot, again, 1)
+    assert again.datasets.dropped.child(0).text(1) == "table"
+
+
+def test_a_dangerous_archive_is_refused_with_its_reason(qtbot, make_window, tmp_path):
+    import zipfile
+
+    arc = tmp_path / "evil.zip"
+    with zipfile.ZipFile(arc, "w") as zf:
+        zf.writestr("../../escape.txt", "gotcha")
+    w = make_window()
+    drop(w, arc)
+    _wait_read(qtbot, w, 1)
+    assert w.datasets.dropped.child(0).text(1) == "unreadable"
+    assert any("outside its folder" in m for m in w.notifications.messages())
+    assert not (tmp_path / "escape.txt").exists()
