@@ -4,11 +4,10 @@ domains (CycleGAN). Files are checked at load (header only) and decoded lazily."
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from studio import api
 
@@ -20,24 +19,37 @@ MAX_PIXELS = 64_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
+SIGNATURES = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".bmp": (b"BM",),
+    ".webp": (b"RIFF",),
+}
+
+
 def _check(path: Path) -> str | None:
-    """Why ``path`` is not a usable image, or None. Reads the header only."""
+    """Why ``path`` is not a usable image, or None. Reads 32 bytes, not the image: a
+    folder of 100,000 files is checked in a second or two. What only decoding can find
+    (a truncated file) is reported, with the file's name, when it is decoded."""
     try:
-        if path.stat().st_size == 0:
-            return "empty file (0 bytes)"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path)
-        with img:
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                return f"{w}x{h} pixels is more than the {MAX_PIXELS:,} allowed"
+        with open(path, "rb") as fh:
+            head = fh.read(32)
     except FileNotFoundError:
         return "deleted while being listed"
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        return f"not a readable image ({exc.__class__.__name__})"
     except OSError as exc:
-        return f"unreadable ({exc})"
+        return f"unreadable ({exc.strerror or exc})"
+    if not head:
+        return "empty file (0 bytes)"
+    suffix = path.suffix.lower()
+    if not head.startswith(SIGNATURES.get(suffix, (b"",))) or (
+        suffix == ".webp" and head[8:12] != b"WEBP"
+    ):
+        return f"not a readable image (not a {suffix[1:].upper()} file)"
+    if suffix == ".png" and len(head) >= 24:
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        if w * h > MAX_PIXELS:
+            return f"{w}x{h} pixels is more than the {MAX_PIXELS:,} allowed"
     return None
 
 
@@ -73,11 +85,11 @@ class ImageFiles(torch.utils.data.Dataset):
     def decode(self, index: int) -> torch.Tensor:
         path = self.paths[index]
         try:
-            with Image.open(path) as img:
+            with Image.open(path) as img:  # Pillow refuses decompression bombs here
                 img = img.convert("L" if self.channels == 1 else "RGB")
                 img = img.resize((self.size, self.size), Image.Resampling.BILINEAR)
                 data = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
             raise api.DatasetError(f"{path}: cannot decode the image ({exc})") from None
         return data.view(self.size, self.size, self.channels).permute(2, 0, 1).contiguous()
 
