@@ -27,6 +27,7 @@ from studio.core.readers import best_readers, formats
 from studio.ui.tasks import run_in_thread
 
 ROLE_ID = Qt.ItemDataRole.UserRole
+ROLE_PATH = Qt.ItemDataRole.UserRole + 1
 
 
 def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
@@ -59,6 +60,7 @@ def _human(n: float) -> str:
 
 class DatasetBrowser(QWidget):
     dataset_selected = Signal(str)  # embedded dataset id
+    dropped_selected = Signal(str)  # path of a dropped dataset that has been read
     message = Signal(str, str, str)  # level, text, details
 
     def __init__(
@@ -99,7 +101,8 @@ class DatasetBrowser(QWidget):
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             item.setExpanded(True)
         self.readers: dict[str, ReaderSpec] = {}
-        self.loaded: dict[str, tuple[ReaderSpec, object]] = {}  # path -> (reader, dataset)
+        # path -> (reader, dataset, bytes on disk)
+        self.loaded: dict[str, tuple[ReaderSpec, object, int]] = {}
         self._origins: dict[str, Path] = {}  # imported path -> what the user dropped
 
     def _save_mode(self) -> None:
@@ -148,6 +151,11 @@ class DatasetBrowser(QWidget):
         dataset_id = self.selected_id()
         if dataset_id:
             self.dataset_selected.emit(dataset_id)
+            return
+        item = self.tree.currentItem()
+        path = item.data(0, ROLE_PATH) if item is not None else None
+        if path in self.loaded:
+            self.dropped_selected.emit(path)
 
     # --- drops ------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> None:
@@ -210,9 +218,10 @@ class DatasetBrowser(QWidget):
 
     def _read(self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, register: bool) -> None:
         item.setText(1, "reading...")
+        item.setData(0, ROLE_PATH, str(path))
         run_in_thread(
-            lambda: reader.load(path),
-            lambda loaded: self._loaded(item, path, reader, loaded, register),
+            lambda: (reader.load(path), count_files(path)[1]),
+            lambda result: self._loaded(item, path, reader, result[0], register, result[1]),
             lambda msg, details: self._failed(item, path, reader, msg, details),
         )
 
@@ -232,9 +241,15 @@ class DatasetBrowser(QWidget):
         return candidates[names.index(name)] if ok else None
 
     def _loaded(
-        self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, loaded, register: bool = True
+        self,
+        item: QTreeWidgetItem,
+        path: Path,
+        reader: ReaderSpec,
+        loaded,
+        register: bool = True,
+        size: int = 0,
     ) -> None:
-        self.loaded[str(path)] = (reader, loaded)
+        self.loaded[str(path)] = (reader, loaded, size)
         if register and self.registry is not None:
             original = self._origins.get(str(path), path)
             mode = "reference" if Path(original) == path else "copy"

@@ -32,6 +32,7 @@ from studio.core.session import create_engine, resume_engine
 from studio.plugins import PluginManager
 from studio.ui.config_form import ConfigForm
 from studio.ui.dataset_browser import DatasetBrowser
+from studio.ui.dataset_preview import DatasetPreview
 from studio.ui.loss_plot import LossPlot
 from studio.ui.notifications import Notifications
 from studio.ui.plugin_dialog import PluginDialog
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.loss_plot, "Training")
         self.tabs.addTab(self.gallery, "Samples")
         self.tabs.addTab(self.explore, "Explore")
+        self.data_preview = DatasetPreview()
+        self.tabs.addTab(self.data_preview, "Data")
         self.setCentralWidget(self.tabs)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -106,6 +109,7 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.datasets = DatasetBrowser(self.workspace, self.settings)
         self.datasets.dataset_selected.connect(self._on_dataset_selected)
+        self.datasets.dropped_selected.connect(self.show_dropped)
         self.datasets.message.connect(self.notify)
         self.runs = RunList(self.workspace)
         self.runs.run_opened.connect(self.open_run)
@@ -320,6 +324,14 @@ class MainWindow(QMainWindow):
                 self.form.set_dataset(dataset_id)
                 return
         self.notify("warning", f"no installed model trains on {kind} data")
+
+    @Slot(str)
+    def show_dropped(self, path: str) -> None:
+        """Preview a dropped dataset in the Data tab."""
+        reader, loaded, size = self.datasets.loaded[path]
+        models = [m.name for m in self.plugins.models.values() if loaded.kind in m.dataset_kinds]
+        self.data_preview.show_dataset(path, reader, loaded, models, size)
+        self.tabs.setCurrentWidget(self.data_preview)
 
     def _add_data(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a dataset folder")

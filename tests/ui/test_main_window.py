@@ -28,7 +28,7 @@ def test_window_opens_with_models_datasets_and_form(make_window):
     assert w.datasets.embedded.childCount() == 2
     assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book defaults"
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
-    assert w.tabs.count() == 3
+    assert w.tabs.count() == 4
 
 
 def test_training_updates_plot_gallery_progress_and_runs(qtbot, make_window):
@@ -362,3 +362,59 @@ def test_a_dangerous_archive_is_refused_with_its_reason(qtbot, make_window, tmp_
     assert w.datasets.dropped.child(0).text(1) == "unreadable"
     assert any("outside its folder" in m for m in w.notifications.messages())
     assert not (tmp_path / "escape.txt").exists()
+
+
+def _select_dropped(window, index: int) -> None:
+    window.datasets.tree.setCurrentItem(window.datasets.dropped.child(index))
+
+
+def test_the_data_tab_previews_each_kind(qtbot, make_window, tmp_path):
+    import json
+
+    from PIL import Image
+
+    pets = tmp_path / "pets"
+    for cls, n in (("cats", 3), ("dogs", 5)):
+        (pets / cls).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (30, 20), (40 * i, 100, 0)).save(pets / cls / f"{i}.png")
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("Shall I compare thee\nto a summer's day?\n")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("Go.\tVa !\nRun!\tCours !\n")
+    chorales = tmp_path / "chorales.json"
+    chorales.write_text(json.dumps({"train": [[[74, 70, 65, 58]] * 8, [[60, 64, 67, -1]] * 4]}))
+    w = make_window()
+    # Two class folders could also be two domains: the user is asked; here, classes.
+    w.datasets.choose_reader = lambda path, found: next(r for r in found if r.id == "image-classes")
+    drop(w, pets, corpus, pairs, chorales)
+    _wait_read(qtbot, w, 4)
+    preview = w.data_preview
+
+    _select_dropped(w, 0)
+    assert w.tabs.currentWidget() is preview
+    assert preview.stack.currentWidget() is preview.images_page
+    assert preview.thumbs.rowCount() == 8
+    assert [preview.class_filter.itemText(i) for i in range(3)] == [
+        "all (8)",
+        "cats (3)",
+        "dogs (5)",
+    ]
+    qtbot.waitUntil(lambda: len(preview.thumbs.cache) == 8, timeout=10_000)
+    preview.class_filter.setCurrentIndex(2)
+    assert preview.thumbs.rowCount() == 5
+    assert "labelled-images, 8 items" in preview.header.text()
+
+    _select_dropped(w, 1)
+    assert preview.stack.currentWidget() is preview.text
+    assert "summer's day" in preview.text.toPlainText()
+    assert "vocabulary" in preview.header.text()
+
+    _select_dropped(w, 2)
+    assert preview.stack.currentWidget() is preview.table
+    assert preview.rows_model.rowCount() == 2
+    assert preview.rows_model.data(preview.rows_model.index(1, 1)) == "Cours !"
+
+    _select_dropped(w, 3)
+    assert preview.stack.currentWidget() is preview.roll
+    assert preview.roll_image.image.shape == (8, 128)

@@ -69,7 +69,7 @@ def test_labelled_images_load_with_bad_files_skipped_and_named(plugins, image_cl
     assert set(reasons) == {"empty.png", "notes.jpg"}
     assert "0 bytes" in reasons["empty.png"] and "not a JPG file" in reasons["notes.jpg"]
     broken = data.train.paths.index(image_classes / "cats" / "broken.png")
-    with pytest.raises(DatasetError, match="broken.png: cannot decode"):
+    with pytest.raises(DatasetError, match=r"broken\.png: cannot decode"):
         data.train[broken]
     image, label = data.train[0]
     assert image.shape == (3, 64, 64) and str(image.dtype) == "torch.uint8" and label == 0
