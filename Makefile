@@ -35,6 +35,7 @@ screenshot: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/overhead.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/ui_latency.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/dataset_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -203,6 +203,10 @@ class DatasetPreview(QWidget):
         self.roll.setLabel("bottom", "16th-note step")
         self.roll.setLabel("left", "MIDI pitch")
         self.roll_image = pg.ImageItem()
+        # white background, then one colour per voice: soprano, alto, tenor, bass
+        lut = np.array([[255, 255, 255], [214, 39, 40], [255, 127, 14], [44, 160, 44],
+                        [31, 119, 180]], dtype=np.uint8)
+        self.roll_image.setLookupTable(lut)
         self.roll.addItem(self.roll_image)
         self.stack.addWidget(self.roll)
         self._images: tuple[list[str], list[str], list[str]] = ([], [], [])
@@ -288,7 +292,7 @@ class DatasetPreview(QWidget):
         for voice in range(piece.shape[1]):
             pitches = piece[:, voice]
             on = pitches >= 0
-            roll[np.nonzero(on)[0], pitches[on]] = 1.0 + voice  # a shade per voice
-        self.roll_image.setImage(roll, levels=(0, 4))
+            roll[np.nonzero(on)[0], pitches[on]] = 1.0 + voice  # a colour per voice
+        self.roll_image.setImage(roll, levels=(0, 5))  # 5 LUT entries, one per integer
         self.roll.setYRange(30, 90)
         self.stack.setCurrentWidget(self.roll)
