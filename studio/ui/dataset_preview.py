@@ -204,8 +204,10 @@ class DatasetPreview(QWidget):
         self.roll.setLabel("left", "MIDI pitch")
         self.roll_image = pg.ImageItem()
         # white background, then one colour per voice: soprano, alto, tenor, bass
-        lut = np.array([[255, 255, 255], [214, 39, 40], [255, 127, 14], [44, 160, 44],
-                        [31, 119, 180]], dtype=np.uint8)
+        lut = np.array(
+            [[255, 255, 255], [214, 39, 40], [255, 127, 14], [44, 160, 44], [31, 119, 180]],
+            dtype=np.uint8,
+        )
         self.roll_image.setLookupTable(lut)
         self.roll.addItem(self.roll_image)
         self.stack.addWidget(self.roll)

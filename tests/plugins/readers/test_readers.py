@@ -199,3 +199,16 @@ def test_malformed_chorales_are_refused(plugins, tmp_path):
     path.write_text(json.dumps({"train": [[[60, 64, 67]]]}))
     with pytest.raises(DatasetError, match="train piece 0"):
         load(plugins, path)
+
+
+def test_a_symlink_loop_is_not_followed(plugins, tmp_path):
+    from studio.ui.dataset_browser import count_files
+
+    root = tmp_path / "loop"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "t.txt").write_text("words and more words\n")
+    (root / "a" / "back").symlink_to(root, target_is_directory=True)  # a -> .. -> a ...
+    save_image(root / "a" / "x.png")
+    assert count_files(root)[0] == 2
+    assert load(plugins, root / "a").kind in ("images", "text")
+    assert plugins.readers["text"].load(root).info["files"] == 1
