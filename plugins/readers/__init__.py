@@ -118,6 +118,15 @@ def studio_dataset_readers() -> list[api.ReaderSpec]:
             patterns=("*.npz",),
         ),
         api.ReaderSpec(
+            id="midi",
+            name="MIDI files (piano roll, 16th notes)",
+            kind="music-pianoroll",
+            accepts=detect.accepts_midi,
+            load=_lazy("midi", "load_midi"),
+            priority=20,
+            patterns=("*.mid", "*.midi"),
+        ),
+        api.ReaderSpec(
             id="jsb-chorales",
             name="Chorales (JSB JSON: 4 voices, 16th notes)",
             kind="music-chorales",

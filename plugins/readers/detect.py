@@ -87,6 +87,15 @@ def accepts_npz(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".npz"
 
 
+def accepts_midi(path: Path) -> bool:
+    if path.is_file():
+        return path.suffix.lower() in (".mid", ".midi")
+    return path.is_dir() and any(
+        e.is_file(follow_symlinks=False) and e.name.lower().endswith((".mid", ".midi"))
+        for e in _entries(path)
+    )
+
+
 def accepts_chorales_json(path: Path) -> bool:
     if not (path.is_file() and path.suffix.lower() == ".json"):
         return False

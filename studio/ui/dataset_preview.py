@@ -249,7 +249,9 @@ class DatasetPreview(QWidget):
             )
             self.stack.setCurrentWidget(self.table)
         elif kind == "music-chorales":
-            self._show_roll(info["pieces"])
+            self._show_roll(_chorale_roll(next(iter(info["pieces"].values()))[0]))
+        elif kind == "music-pianoroll":
+            self._show_roll(info["rolls"][0].astype(np.float32), title=info["pieces"][0])
         else:
             self.text.setPlainText(f"No preview for {kind} data.")
             self.stack.setCurrentWidget(self.text)
@@ -288,13 +290,21 @@ class DatasetPreview(QWidget):
             keep = [i for i, label in enumerate(labels) if label == wanted]
             self.thumbs.set_items([paths[i] for i in keep], [labels[i] for i in keep])
 
-    def _show_roll(self, pieces: dict[str, list]) -> None:
-        piece = np.asarray(next(iter(pieces.values()))[0])  # (steps, 4 voices)
-        roll = np.zeros((len(piece), 128), dtype=np.float32)
-        for voice in range(piece.shape[1]):
-            pitches = piece[:, voice]
-            on = pitches >= 0
-            roll[np.nonzero(on)[0], pitches[on]] = 1.0 + voice  # a colour per voice
+    def _show_roll(self, roll: np.ndarray, title: str = "the first piece") -> None:
+        """``roll``: (steps, 128), 0 for silence, 1-4 for a voice (or 1 for any note)."""
+        self.roll.setTitle(f"Piano roll of {title}")
         self.roll_image.setImage(roll, levels=(0, 5))  # 5 LUT entries, one per integer
-        self.roll.setYRange(30, 90)
+        sounding = np.nonzero(roll.any(axis=0))[0]
+        if len(sounding):
+            self.roll.setYRange(max(0, sounding.min() - 4), min(127, sounding.max() + 4))
         self.stack.setCurrentWidget(self.roll)
+
+
+def _chorale_roll(piece: list) -> np.ndarray:
+    steps = np.asarray(piece)  # (steps, 4 voices), -1 for silence
+    roll = np.zeros((len(steps), 128), dtype=np.float32)
+    for voice in range(steps.shape[1]):
+        pitches = steps[:, voice]
+        on = pitches >= 0
+        roll[np.nonzero(on)[0], pitches[on]] = 1.0 + voice  # a colour per voice
+    return roll

@@ -418,3 +418,24 @@ def test_the_data_tab_previews_each_kind(qtbot, make_window, tmp_path):
     _select_dropped(w, 3)
     assert preview.stack.currentWidget() is preview.roll
     assert preview.roll_image.image.shape == (8, 128)
+
+
+def test_a_dropped_midi_file_shows_as_a_piano_roll(qtbot, make_window, tmp_path):
+    import mido
+
+    track = mido.MidiTrack()
+    for pitch in (60, 62, 64):
+        track.append(mido.Message("note_on", note=pitch, velocity=90, time=0))
+        track.append(mido.Message("note_off", note=pitch, time=240))
+    midi = mido.MidiFile(ticks_per_beat=480)
+    midi.tracks.append(track)
+    path = tmp_path / "scale.mid"
+    midi.save(str(path))
+    w = make_window()
+    drop(w, path)
+    _wait_read(qtbot, w, 1)
+    _select_dropped(w, 0)
+    preview = w.data_preview
+    assert preview.stack.currentWidget() is preview.roll
+    assert preview.roll_image.image.shape == (6, 128)
+    assert "scale.mid" in preview.roll.plotItem.titleLabel.text

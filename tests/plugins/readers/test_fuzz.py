@@ -18,6 +18,7 @@ FILE_READERS = {
     "npy": ".npy",
     "npz": ".npz",
     "jsb-chorales": ".json",
+    "midi": ".mid",
 }
 
 

@@ -212,3 +212,38 @@ def test_a_symlink_loop_is_not_followed(plugins, tmp_path):
     assert count_files(root)[0] == 2
     assert load(plugins, root / "a").kind in ("images", "text")
     assert plugins.readers["text"].load(root).info["files"] == 1
+
+
+def write_midi(path: Path, notes: list[tuple[int, int, int]], ticks_per_beat: int = 480) -> Path:
+    """notes: (pitch, start beat*4, length in 16ths)."""
+    import mido
+
+    events = []
+    step = ticks_per_beat // 4
+    for pitch, start, length in notes:
+        events.append((start * step, mido.Message("note_on", note=pitch, velocity=80)))
+        events.append(((start + length) * step, mido.Message("note_off", note=pitch)))
+    events.sort(key=lambda e: e[0])
+    track, now = mido.MidiTrack(), 0
+    for tick, msg in events:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(track)
+    midi.save(str(path))
+    return path
+
+
+def test_midi_files_become_piano_rolls(plugins, tmp_path):
+    folder = tmp_path / "songs"
+    folder.mkdir()
+    write_midi(folder / "chord.mid", [(60, 0, 4), (64, 0, 4), (67, 4, 8)])
+    (folder / "broken.mid").write_bytes(b"MThd garbage")
+    assert winner(plugins, folder) == "midi"
+    data = load(plugins, folder)
+    roll = data.info["rolls"][0]
+    assert data.kind == "music-pianoroll" and roll.shape == (12, 128)
+    assert roll[:4, 60].all() and roll[:4, 64].all() and not roll[4:, 60].any()
+    assert roll[4:12, 67].all()
+    assert [Path(p).name for p, _ in data.info["skipped"]] == ["broken.mid"]
+    assert "not a readable MIDI file" in data.info["skipped"][0][1]
