@@ -214,13 +214,20 @@ class DatasetBrowser(QWidget):
         if reader is None:
             item.setText(1, "not read")
             return
-        self._read(item, path, reader, register=True)
+        self._read(item, path, reader, register=True, size=size)
 
-    def _read(self, item: QTreeWidgetItem, path: Path, reader: ReaderSpec, register: bool) -> None:
+    def _read(
+        self,
+        item: QTreeWidgetItem,
+        path: Path,
+        reader: ReaderSpec,
+        register: bool,
+        size: int | None = None,
+    ) -> None:
         item.setText(1, "reading...")
         item.setData(0, ROLE_PATH, str(path))
         run_in_thread(
-            lambda: (reader.load(path), count_files(path)[1]),
+            lambda: (reader.load(path), count_files(path)[1] if size is None else size),
             lambda result: self._loaded(item, path, reader, result[0], register, result[1]),
             lambda msg, details: self._failed(item, path, reader, msg, details),
         )

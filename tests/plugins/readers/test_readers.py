@@ -68,7 +68,7 @@ def test_labelled_images_load_with_bad_files_skipped_and_named(plugins, image_cl
     reasons = {Path(p).name: r for p, r in data.info["skipped"]}
     assert set(reasons) == {"empty.png", "notes.jpg"}
     assert "0 bytes" in reasons["empty.png"] and "not a JPG file" in reasons["notes.jpg"]
-    broken = data.train.paths.index(image_classes / "cats" / "broken.png")
+    broken = data.train.paths.index(str(image_classes / "cats" / "broken.png"))
     with pytest.raises(DatasetError, match=r"broken\.png: cannot decode"):
         data.train[broken]
     image, label = data.train[0]
