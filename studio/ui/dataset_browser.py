@@ -50,7 +50,8 @@ def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
     return files, size
 
 
-def _human(n: float) -> str:
+def human_size(n: float) -> str:
+    """Bytes as a short human-readable size."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024:
             return f"{n:.0f} {unit}"
@@ -193,7 +194,7 @@ class DatasetBrowser(QWidget):
         files, size = result
         self._origins[str(path)] = original or path
         item.setText(2, f"{files:,} files")
-        item.setToolTip(0, f"{path}\n{files:,} files, {_human(size)}")
+        item.setToolTip(0, f"{path}\n{files:,} files, {human_size(size)}")
         if files == 0:
             item.setText(1, "empty")
             self.message.emit("warning", f"{path.name}: the folder is empty", "")
@@ -204,7 +205,7 @@ class DatasetBrowser(QWidget):
             understood = formats(self.readers.values())
             self.message.emit(
                 "warning",
-                f"{path.name}: {files:,} files ({_human(size)}), but no installed dataset "
+                f"{path.name}: {files:,} files ({human_size(size)}), but no installed dataset "
                 "reader accepts it"
                 + (f" (formats understood: {', '.join(understood)})" if understood else ""),
                 "",

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.dataset_browser import human_size
+
 THUMB = 64
 CACHE_LIMIT = 3000  # decoded thumbnails kept; a 64x64 RGB thumbnail is 12 kB
 
@@ -150,14 +152,6 @@ class RowsModel(QAbstractTableModel):
         return super().headerData(section, orientation, role)
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
-
-
 class DatasetPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -217,7 +211,7 @@ class DatasetPreview(QWidget):
         info = loaded.info
         lines = [
             f"<b>{Path(path).name}</b> — {loaded.kind}, {len(loaded):,} items, "
-            f"{_human(size)} on disk, read by {reader.name}",
+            f"{human_size(size)} on disk, read by {reader.name}",
             "Trained by: "
             + (", ".join(models) if models else "no installed model yet (models come as plugins)"),
         ]
