@@ -72,6 +72,7 @@ class ThumbnailModel(QAbstractListModel):
         self.labels: list[str] = []
         self.cache: OrderedDict[int, QPixmap] = OrderedDict()
         self.pending: set[int] = set()
+        self.jobs: dict[tuple[int, int], _ThumbJob] = {}
         self.generation = 0
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
@@ -83,7 +84,8 @@ class ThumbnailModel(QAbstractListModel):
     def set_items(self, paths: list[str], labels: list[str]) -> None:
         self.beginResetModel()
         self.generation += 1
-        self.pool.clear()
+        # Jobs still queued are taken back; running ones report (and are released).
+        self.jobs = {k: j for k, j in self.jobs.items() if not self.pool.tryTake(j)}
         self.paths, self.labels = paths, labels
         self.cache.clear()
         self.pending.clear()
@@ -100,7 +102,10 @@ class ThumbnailModel(QAbstractListModel):
                 return self.cache[row]
             if row not in self.pending:
                 self.pending.add(row)
-                self.pool.start(_ThumbJob(self.generation, row, self.paths[row], self.signals))
+                job = _ThumbJob(self.generation, row, self.paths[row], self.signals)
+                job.setAutoDelete(False)  # Python owns it (see studio.ui.tasks)
+                self.jobs[(self.generation, row)] = job
+                self.pool.start(job)
             return self.placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{self.paths[row]}" + (f"\n{self.labels[row]}" if self.labels else "")
@@ -110,6 +115,7 @@ class ThumbnailModel(QAbstractListModel):
 
     @Slot(int, int, QImage)
     def _decoded(self, generation: int, row: int, image: QImage) -> None:
+        self.jobs.pop((generation, row), None)
         if generation != self.generation:
             return
         self.pending.discard(row)

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 _alive: set[_Relay] = set()
 
@@ -25,19 +25,34 @@ class _Relay(QObject):
     def __init__(self, on_done, on_error) -> None:
         super().__init__()
         self._on_done, self._on_error = on_done, on_error
+        self.job: QRunnable | None = None
         self.done.connect(self._deliver_done)
         self.failed.connect(self._deliver_error)
 
     @Slot(object)
     def _deliver_done(self, result: Any) -> None:
-        _alive.discard(self)
-        self._on_done(result)
+        try:
+            self._on_done(result)
+        finally:
+            self._release()
 
     @Slot(str, str)
     def _deliver_error(self, message: str, details: str) -> None:
-        _alive.discard(self)
-        if self._on_error is not None:
-            self._on_error(message, details)
+        try:
+            if self._on_error is not None:
+                self._on_error(message, details)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        # Dropping the last reference here would delete this object while Qt is still
+        # inside its slot (a use-after-free that crashes at random): let go of it from
+        # the event loop instead, once the slot has returned.
+        def release() -> None:
+            self.job = None
+            _alive.discard(self)
+
+        QTimer.singleShot(0, release)
 
 
 class _Job(QRunnable):
@@ -62,5 +77,11 @@ def run_in_thread(
     """Run ``fn()`` on the thread pool; call ``on_done(result)`` or
     ``on_error(message, traceback)`` later on the GUI thread. Call from the GUI thread."""
     relay = _Relay(on_done, on_error)
+    job = _Job(fn, relay)
+    # Python owns the job: Qt deleting a Python QRunnable on the pool thread when it
+    # finishes is a known source of random crashes; it is released with the relay,
+    # on the GUI thread, after its result has been delivered.
+    job.setAutoDelete(False)
+    relay.job = job
     _alive.add(relay)
-    QThreadPool.globalInstance().start(_Job(fn, relay))
+    QThreadPool.globalInstance().start(job)
