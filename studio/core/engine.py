@@ -9,11 +9,13 @@ which the GUI's bridge turns into batched Qt signals and the CLI into a progress
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,10 +194,17 @@ class Engine:
         self.run_dir.write_status(state, self.step, message, total=self.total_steps)
         self.listener.on_state(state, self.step, message)
 
-    def preview(self) -> Sample:
-        """A sample at the fixed preview seed, without touching the training RNG."""
+    @contextlib.contextmanager
+    def _aside(self) -> Iterator[None]:
+        """Eval mode, no grad, and the global RNGs put back after: for work between
+        steps (previews, validation) that must not change the training stream."""
         devices = [self.device] if self.device.type == "cuda" else []
         with RNG_LOCK, torch.random.fork_rng(devices=devices), self.trainer.eval_mode():
+            yield
+
+    def preview(self) -> Sample:
+        """A sample at the fixed preview seed, without touching the training RNG."""
+        with self._aside():
             g = torch.Generator(device="cpu").manual_seed(PREVIEW_SEED)
             sample = self.trainer.sample(g)
         sample.save(self.run_dir.sample_stem(self.step))
@@ -203,8 +212,7 @@ class Engine:
         return sample
 
     def _validate(self) -> dict[str, float]:
-        devices = [self.device] if self.device.type == "cuda" else []
-        with RNG_LOCK, torch.random.fork_rng(devices=devices), self.trainer.eval_mode():
+        with self._aside():
             return {f"val/{k}": float(v) for k, v in self.trainer.validate().items()}
 
     def _keep_msg(self) -> str:

@@ -171,19 +171,7 @@ class RunDir:
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """All complete metric rows (a partly written last line is ignored)."""
-        rows = []
-        try:
-            with open(self.metrics_path, encoding="utf-8") as fh:
-                for line in fh:
-                    if not line.endswith("\n"):
-                        break
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError:
-                        continue
-        except FileNotFoundError:
-            pass
-        return rows
+        return self.read_metrics_from(0)[0]
 
     def read_metrics_from(self, offset: int) -> tuple[list[dict[str, Any]], int]:
         """Complete rows written after byte ``offset``, and the offset to continue from

@@ -30,27 +30,22 @@ class Series:
         self._acc = 0.0
         self._weight = 0.0
 
+    def _push(self, y: float) -> float:
+        """Fold ``y`` into the bias-corrected EMA (as TensorBoard's smoothing)."""
+        if np.isfinite(y):
+            self._acc = self.alpha * self._acc + (1 - self.alpha) * y
+            self._weight = self.alpha * self._weight + (1 - self.alpha)
+        return self._acc / self._weight if self._weight else y
+
     def set_alpha(self, alpha: float) -> None:
         if alpha != self.alpha:
-            self.alpha = alpha
-            self.smooth = ema(np.asarray(self.y, dtype=float), alpha).tolist()
-            self._acc, self._weight = self._state_after(self.y)
-
-    def _state_after(self, ys: list[float]) -> tuple[float, float]:
-        acc = weight = 0.0
-        for v in ys:
-            if np.isfinite(v):
-                acc = self.alpha * acc + (1 - self.alpha) * v
-                weight = self.alpha * weight + (1 - self.alpha)
-        return acc, weight
+            self.alpha, self._acc, self._weight = alpha, 0.0, 0.0
+            self.smooth = [self._push(y) for y in self.y]
 
     def add(self, x: float, y: float) -> None:
         self.x.append(x)
         self.y.append(y)
-        if np.isfinite(y):
-            self._acc = self.alpha * self._acc + (1 - self.alpha) * y
-            self._weight = self.alpha * self._weight + (1 - self.alpha)
-        self.smooth.append(self._acc / self._weight if self._weight else y)
+        self.smooth.append(self._push(y))
         if len(self.x) > self.max_points:
             # Thin the older half by two: recent points stay dense, memory stays bounded.
             half = len(self.x) // 2
@@ -60,20 +55,6 @@ class Series:
 
     def __len__(self) -> int:
         return len(self.x)
-
-
-def ema(values: np.ndarray, alpha: float) -> np.ndarray:
-    """Exponential moving average with bias correction (as TensorBoard's smoothing)."""
-    if alpha <= 0 or len(values) == 0:
-        return values
-    out = np.empty_like(values, dtype=float)
-    acc, weight = 0.0, 0.0
-    for i, v in enumerate(values):
-        if np.isfinite(v):
-            acc = alpha * acc + (1 - alpha) * v
-            weight = alpha * weight + (1 - alpha)
-        out[i] = acc / weight if weight else v
-    return out
 
 
 class LossPlot(QWidget):

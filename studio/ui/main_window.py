@@ -64,7 +64,6 @@ class MainWindow(QMainWindow):
         self._follow_offset = 0
         self._follow_samples: set[int] = set()
         self._closing = False
-        self._train_started_at = 0.0
         self._last_status = 0.0
         self.sampling_widgets: dict[str, QWidget] = {}
         self.setWindowTitle("GenAI Studio")
@@ -375,7 +374,6 @@ class MainWindow(QMainWindow):
         self.loss_plot.clear()
         self.loss_plot.set_total(total)
         self.gallery.clear()
-        self._train_started_at = time.perf_counter()
         self.run_label.setText(label)
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)
