@@ -398,8 +398,6 @@ class MainWindow(QMainWindow):
         target = self.form.steps.value()
         if target <= done:
             target = done + target
-        self.loss_plot.clear()
-        self.gallery.clear()
         self._begin(f"{run.name}: resuming...", target)
         path = run.path
 
