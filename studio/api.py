@@ -26,6 +26,7 @@ from studio.hookspecs import PROJECT
 
 if TYPE_CHECKING:  # pragma: no cover
     from studio.core.datasets import LoadedDataset, split
+    from studio.core.prepare import prepare_images
     from studio.core.trainer import Trainer
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -35,6 +36,7 @@ _LAZY = {
     "Trainer": ("studio.core.trainer", "Trainer"),
     "LoadedDataset": ("studio.core.datasets", "LoadedDataset"),
     "split": ("studio.core.datasets", "split"),
+    "prepare_images": ("studio.core.prepare", "prepare_images"),
 }
 
 
@@ -66,5 +68,6 @@ __all__ = [
     "Trainer",
     "hookimpl",
     "param",
+    "prepare_images",
     "split",
 ]

@@ -1,10 +1,11 @@
 """Headless GenAI Studio: ``genai-studio-cli`` (or ``python -m studio.cli``).
 
     genai-studio-cli models | datasets | plugins | runs [--workspace DIR]
+    genai-studio-cli datasets inspect PATH [--json] [--reader ID]
     genai-studio-cli train --model gan-shape --dataset exponential-curve --steps 2000 \\
         --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
     genai-studio-cli train --resume --run-dir DIR [--steps N]
-    genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N]
+    genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
 
 Exit codes: 0 done (or stopped by request), 1 training failed, 2 bad arguments or
 input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C (after a
@@ -25,6 +26,7 @@ from studio.core import config as cfg
 from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.devices_names import PRECISIONS
 from studio.core.engine import EngineListener
+from studio.core.errors import DatasetError
 from studio.core.rundir import RunDir, RunDirError, list_runs
 from studio.core.session import TrainSettings, create_engine, resume_engine
 from studio.plugins import PluginManager, load_plugins
@@ -119,9 +121,68 @@ def cmd_models(args) -> int:
 
 def cmd_datasets(args) -> int:
     manager = _plugins(args)
+    if args.action == "inspect":
+        return cmd_inspect(manager, args)
+    if args.action:
+        raise UsageError(
+            f"unknown action {args.action!r}; use 'datasets' or 'datasets inspect PATH'"
+        )
     for spec in manager.datasets.values():
         items = f"{spec.items:,} items" if spec.items is not None else ""
         print(f"{spec.id:<20} {spec.kind:<16} {items:>14}  {spec.description}")
+    return EXIT_OK
+
+
+def cmd_inspect(manager: PluginManager, args) -> int:
+    """Read PATH (or an embedded dataset) with the reader the app would choose."""
+    from studio.core.dataset_info import count_files, human_size, summary
+    from studio.core.errors import DatasetError
+
+    if not args.path:
+        raise UsageError("datasets inspect needs a PATH (a folder, a file or an archive)")
+    try:
+        spec = manager.dataset_for(args.path, args.reader)
+        loaded = spec.loader()
+    except (DatasetError, KeyError) as exc:
+        raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+    report = {"dataset": spec.id, "reader": spec.reader or "embedded"}
+    if spec.path:
+        files, size = count_files(Path(spec.path))
+        report.update(files=files, bytes=size)
+    report.update(summary(loaded, manager.models.values()))
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return EXIT_OK
+    print(f"{report['dataset']}")
+    print(f"  reader:  {report['reader']}")
+    print(f"  kind:    {report['kind']}")
+    print(f"  items:   {report['items']:,}")
+    if "files" in report:
+        print(f"  on disk: {report['files']:,} files, {human_size(report['bytes'])}")
+    for key in (
+        "shapes",
+        "classes",
+        "counts",
+        "domains",
+        "columns",
+        "characters",
+        "words",
+        "lines",
+        "vocabulary",
+        "pairs",
+        "arrays",
+        "pieces",
+    ):
+        if key in report:
+            print(f"  {key}: {report[key]}")
+    print(f"  models:  {', '.join(report['models']) or 'none installed trains on it'}")
+    skipped = report["skipped"]
+    if skipped:
+        print(f"  skipped: {len(skipped):,}")
+        for item in skipped[:50]:
+            print(f"    {item['file']}: {item['reason']}")
+        if len(skipped) > 50:
+            print(f"    ... and {len(skipped) - 50:,} more (--json lists all)")
     return EXIT_OK
 
 
@@ -245,9 +306,14 @@ def cmd_train(args, extra: list[str]) -> int:
     if not dataset_id:
         raise UsageError(f"--dataset is required: model {spec.id} has no default dataset")
     try:
-        dataset = manager.dataset(dataset_id)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+        dataset = manager.dataset_for(dataset_id, args.reader)
+    except (KeyError, DatasetError) as exc:
+        raise UsageError(f"--dataset: {exc.args[0] if exc.args else exc}") from None
+    if dataset.kind not in spec.dataset_kinds:
+        raise UsageError(
+            f"--dataset: {dataset.id} holds {dataset.kind} data, but model {spec.id} "
+            f"trains on {', '.join(spec.dataset_kinds)} data"
+        )
     if args.preset and args.preset not in spec.presets:
         raise UsageError(
             f"--preset {args.preset!r}: model {spec.id} has presets "
@@ -285,12 +351,32 @@ def cmd_train(args, extra: list[str]) -> int:
     return _run_engine(engine)
 
 
+def _sample_options(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; a VALUE that parses as JSON (0.8, 40, true) is that value."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--option {pair!r}: expected NAME=VALUE")
+        try:
+            options[name.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name.strip().replace("-", "_")] = value
+    return options
+
+
 def cmd_sample(args) -> int:
     from studio.core.session import RunSampler
 
     manager = _plugins(args)
+    options = _sample_options(args.option)
     sampler = RunSampler(args.run_dir, manager.resolve_run, device=args.device or "cpu")
-    sample = sampler.sample(seed=args.seed, n=args.n)
+    try:
+        sample = sampler.sample(seed=args.seed, n=args.n, **options)
+    except TypeError as exc:  # the model's sample() does not take one of the options
+        if not options:
+            raise
+        raise UsageError(f"--option: {exc}") from None
     out = Path(args.out)
     written = sample.save(out.with_suffix("") if out.suffix == sample.suffix else out)
     if out.suffix and out.suffix != sample.suffix:
@@ -309,7 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="list model ids")
-    sub.add_parser("datasets", help="list embedded datasets")
+    d = sub.add_parser(
+        "datasets",
+        help="list embedded datasets, or 'inspect PATH' to read a folder, file or archive",
+    )
+    d.add_argument("action", nargs="?", choices=["inspect"], help="inspect PATH")
+    d.add_argument("path", nargs="?", help="what to inspect (or an embedded dataset id)")
+    d.add_argument("--reader", help="use this reader instead of the best-fitting one")
+    d.add_argument("--json", action="store_true", help="print the report as JSON")
     pl = sub.add_parser("plugins", help="list plugins, their status and errors")
     pl.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
     runs = sub.add_parser("runs", help="list runs in the workspace")
@@ -322,7 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
         "fields (see 'genai-studio-cli train --model ID --help-model').",
     )
     t.add_argument("--model", help="model id (see 'models')")
-    t.add_argument("--dataset", help="embedded dataset id (default: the model's own)")
+    t.add_argument(
+        "--dataset",
+        help="embedded dataset id, or a folder, file or archive (default: the model's own)",
+    )
+    t.add_argument("--reader", help="reader for a --dataset path (default: the best fit)")
     t.add_argument("--run-dir", type=Path, help="folder the run is written to")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     t.add_argument("--steps", type=int, help="train until this step")
@@ -342,6 +439,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--n", type=int, help="number of items to generate")
     s.add_argument("--device", help="device to sample on (default cpu)")
+    s.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a sampling option of the model (e.g. -o temperature=0.8 -o prompt='To be'); "
+        "repeatable",
+    )
     return p
 
 

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -221,9 +222,65 @@ class PluginManager:
             raise KeyError(f"unknown dataset {dataset_id!r}; embedded datasets: {known}")
         return self.datasets[dataset_id]
 
+    def dataset_from_path(self, path: str | Path, reader: str | None = None) -> DatasetSpec:
+        """A dataset read from the user's files by ``reader`` (default: the installed
+        reader that accepts the path with the highest priority).
+
+        ``KeyError`` for an unknown reader; ``DatasetError`` when the path is missing,
+        no reader accepts it, or readers tie (the message names them: pass one).
+        """
+        from studio.core.errors import DatasetError
+        from studio.core.readers import best_readers, formats
+
+        path = Path(path).expanduser().resolve()
+        if not path.exists():
+            raise DatasetError(f"{path}: no such file or folder")
+        if reader is not None:
+            if reader not in self.readers:
+                known = ", ".join(sorted(self.readers)) or "none"
+                raise KeyError(f"unknown reader {reader!r}; installed readers: {known}")
+            spec = self.readers[reader]
+        else:
+            best = best_readers(self.readers.values(), path)
+            if not best:
+                understood = ", ".join(formats(self.readers.values()))
+                raise DatasetError(
+                    f"{path}: no installed reader understands it (formats understood: {understood})"
+                )
+            if len(best) > 1:
+                ids = ", ".join(r.id for r in best)
+                raise DatasetError(f"{path}: several readers fit ({ids}); choose one (--reader)")
+            spec = best[0]
+        load = spec.load
+        return DatasetSpec(
+            id=str(path),
+            name=path.name,
+            description=f"{spec.name}: {path}",
+            kind=spec.kind,
+            loader=lambda: load(path),
+            path=str(path),
+            reader=spec.id,
+        )
+
+    def dataset_for(self, value: str, reader: str | None = None) -> DatasetSpec:
+        """An embedded dataset by id, or else a file or folder read by a reader."""
+        if value in self.datasets and reader is None:
+            return self.datasets[value]
+        if reader is None and not Path(value).expanduser().exists():
+            known = ", ".join(sorted(self.datasets)) or "none"
+            raise KeyError(
+                f"{value!r} is neither an embedded dataset ({known}) nor an existing path"
+            )
+        return self.dataset_from_path(value, reader)
+
     def resolve_run(self, record) -> tuple[ModelSource, DatasetSpec]:
         """Model and dataset of a run's ``config.json`` (for resume and sampling)."""
-        return self.model_source(record.model), self.dataset(record.dataset["id"])
+        data = record.dataset
+        if data.get("source") == "path":
+            dataset = self.dataset_from_path(data["path"], data.get("reader"))
+        else:
+            dataset = self.dataset(data["id"])
+        return self.model_source(record.model), dataset
 
     def problems(self) -> list[PluginRecord]:
         return [r for r in self.records.values() if r.errors]

@@ -115,8 +115,8 @@ def test_presets_and_config_files(tmp_path):
         (["--model", "gan-shape", "--batch-size", "0"], "--batch-size: 0 is below"),
         (["--model", "gan-shape", "--foo", "1"], "unknown option(s) --foo 1"),
         (["--model", "nope"], "unknown model 'nope'; installed models"),
-        (["--model", "gan-shape", "--dataset", "nope"], "unknown dataset 'nope'"),
-        (["--model", "gan-shape", "--dataset", "multiples-of-5"], "trains on points2d data"),
+        (["--model", "gan-shape", "--dataset", "nope"], "'nope' is neither an embedded dataset"),
+        (["--model", "gan-shape", "--dataset", "multiples-of-5"], "trains on points2d, table data"),
         (["--model", "gan-shape", "--device", "tpu"], "unknown device 'tpu'"),
         (["--model", "gan-shape", "--preset", "fast"], "--preset 'fast'"),
         (["--resume"], "holds no run"),
@@ -190,3 +190,102 @@ def test_runs_lists_the_workspace(workspace, capsys):
     assert run_cli("runs") == 0
     out = capsys.readouterr().out
     assert "gan-numbers" in out and "finished" in out and str(run) in out
+
+
+def _image_classes(root):
+    from PIL import Image
+
+    for cls in ("cats", "dogs", "owls"):
+        (root / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (16, 16), (40 * i, 80, 0)).save(root / cls / f"{i}.png")
+    (root / "dogs" / "broken.png").write_bytes(b"not a png at all")
+    (root / "dogs" / "empty.jpg").write_bytes(b"")
+
+
+def test_datasets_inspect_reports_reader_kind_items_and_skipped_files(tmp_path, capsys):
+    _image_classes(tmp_path / "pets")
+    assert run_cli("datasets", "inspect", str(tmp_path / "pets"), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["reader"] == "image-classes" and report["kind"] == "labelled-images"
+    assert report["items"] == 9 and report["files"] == 11
+    assert report["classes"] == ["cats", "dogs", "owls"]
+    assert report["counts"] == {"cats": 3, "dogs": 3, "owls": 3}
+    assert report["shapes"] == [[3, 64, 64], []]
+    reasons = {item["file"].rsplit("/", 1)[-1]: item["reason"] for item in report["skipped"]}
+    assert reasons == {
+        "broken.png": "not a readable image (not a PNG file)",
+        "empty.jpg": "empty file (0 bytes)",
+    }
+    assert run_cli("datasets", "inspect", str(tmp_path / "pets")) == 0
+    out = capsys.readouterr().out
+    assert "reader:  image-classes" in out and "broken.png" in out
+    # Two class folders are also two CycleGAN domains: a tie the user settles.
+    import shutil
+
+    shutil.rmtree(tmp_path / "pets" / "owls")
+    assert run_cli("datasets", "inspect", str(tmp_path / "pets")) == 2
+    assert "several readers fit (image-classes, image-two-domains)" in capsys.readouterr().err
+    args = ["datasets", "inspect", str(tmp_path / "pets"), "--reader", "image-two-domains"]
+    assert run_cli(*args, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "two-domain-images"
+
+
+def test_datasets_inspect_refuses_with_one_line(tmp_path, capsys):
+    assert run_cli("datasets", "inspect", str(tmp_path / "missing")) == 2
+    assert "nor an existing path" in capsys.readouterr().err
+    (tmp_path / "notes.xyz").write_bytes(b"\x00\x01")
+    assert run_cli("datasets", "inspect", str(tmp_path / "notes.xyz")) == 2
+    err = capsys.readouterr().err
+    assert "no installed reader understands it" in err and "*.png" in err
+    assert err.count("\n") == 1
+
+
+def test_train_on_a_dropped_csv_and_resume_reads_the_same_file(tmp_path, capsys):
+    import math
+
+    rows = [f"{10 * math.cos(i / 50):.4f},{10 * math.sin(i / 50):.4f}" for i in range(400)]
+    table = tmp_path / "ring.csv"
+    table.write_text("x,y\n" + "\n".join(rows) + "\n")
+    run = tmp_path / "run"
+    args = ["--model", "gan-shape", "--dataset", str(table), "--run-dir", str(run)]
+    assert run_cli("train", *args, "--steps", "20", "--checkpoint-every", "10") == 0
+    record = RunDir(run).record()
+    assert record.dataset == {
+        "id": str(table),
+        "source": "path",
+        "kind": "table",
+        "path": str(table),
+        "reader": "csv",
+    }
+    assert run_cli("train", "--resume", "--run-dir", str(run), "--steps", "30") == 0
+    assert RunDir(run).checkpoint_steps()[-1] == 30
+    assert run_cli("sample", "--run-dir", str(run), "--out", str(tmp_path / "s.json")) == 0
+    sample = json.loads((tmp_path / "s.json").read_text())
+    assert sample["x_label"] == "x" and sample["reference_style"] == "points"
+    capsys.readouterr()
+    three = tmp_path / "wide.csv"
+    three.write_text("a,b,c\n1,2,3\n4,5,6\n")
+    code = run_cli(
+        "train",
+        "--model",
+        "gan-shape",
+        "--dataset",
+        str(three),
+        "--steps",
+        "2",
+        "--run-dir",
+        str(tmp_path / "r2"),
+    )
+    assert code == 2 and "exactly two numeric columns" in capsys.readouterr().err
+
+
+def test_sample_options_are_passed_and_bad_ones_named(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_cli("train", "--model", "gan-numbers", "--steps", "5", "--run-dir", str(run)) == 0
+    capsys.readouterr()
+    out = str(tmp_path / "s.json")
+    assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "colour=red") == 2
+    assert "--option" in capsys.readouterr().err
+    assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "oops") == 2
+    assert "expected NAME=VALUE" in capsys.readouterr().err

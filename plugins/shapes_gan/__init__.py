@@ -61,7 +61,8 @@ def studio_models() -> list[api.ModelSpec]:
                 "Chapter 3: a generator of 2-D points learns the curve y = 1.08^x "
                 "against a discriminator with dropout (BCE, Adam)."
             ),
-            dataset_kinds=("points2d",),
+            # A two-column numeric table (CSV, .npy) is a shape the user brings.
+            dataset_kinds=("points2d", "table"),
             config_class=ShapeGANConfig,
             trainer_factory=_shape_trainer,
             default_dataset="exponential-curve",

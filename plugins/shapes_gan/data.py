@@ -3,9 +3,14 @@ well generated samples follow them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from studio import api
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 X_MAX = 50.0
 BASE = 1.08
@@ -82,6 +87,39 @@ def curve_metrics(points: np.ndarray) -> dict[str, float]:
     return {
         "mean_distance": float(distance_to_curve(pts).mean()),
         "coverage_distance": float(d.mean()),
+    }
+
+
+def points_of(dataset: api.LoadedDataset) -> torch.Tensor:
+    """The (N, 2) points of a ``points2d`` dataset or of a two-column numeric table."""
+    points = dataset.train[0]
+    if dataset.kind == "table" and (points.dim() != 2 or points.shape[1] != 2):
+        columns = dataset.info.get("columns") or []
+        raise api.DatasetError(
+            f"{dataset.name or 'the table'}: the shape GAN learns 2-D points, so the "
+            f"table needs exactly two numeric columns (x, y), not "
+            f"{len(columns) or points.shape[-1]}"
+        )
+    return points.float()
+
+
+def nearest_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each row of ``a``, the distance to the nearest row of ``b`` (chunked)."""
+    out = np.empty(len(a))
+    for start in range(0, len(a), 512):
+        chunk = a[start : start + 512]
+        d2 = ((chunk[:, None, :] - b[None]) ** 2).sum(-1)
+        out[start : start + len(chunk)] = np.sqrt(d2.min(axis=1))
+    return out
+
+
+def data_metrics(points: np.ndarray, data_points: np.ndarray) -> dict[str, float]:
+    """``curve_metrics`` against the user's own points instead of the known curve."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    truth = np.asarray(data_points, dtype=float).reshape(-1, 2)
+    return {
+        "mean_distance": float(nearest_distances(pts, truth).mean()),
+        "coverage_distance": float(nearest_distances(truth, pts).mean()),
     }
 
 

@@ -58,6 +58,18 @@ class GANTrainer(api.Trainer):
 class ShapeGANTrainer(GANTrainer):
     def __init__(self, config, dataset, device):
         self.latent_dim = config.latent_dim
+        points = data.points_of(dataset)  # a user's two-column table is a shape too
+        self.known_curve = "reference" in dataset.info
+        if not self.known_curve:
+            # Measured against at most 2,000 of the user's points: enough for a mean
+            # nearest-point distance, and cheap at every preview.
+            pick = torch.randperm(len(points), generator=torch.Generator().manual_seed(0))
+            self.truth = points[pick[:2000]].numpy()
+            columns = dataset.info.get("columns") or ["x", "y"]
+            self.labels = (str(columns[0]), str(columns[1]))
+            dataset = api.LoadedDataset(
+                kind="points2d", train=(points,), info=dataset.info, name=dataset.name
+            )
         super().__init__(
             config,
             dataset,
@@ -69,6 +81,15 @@ class ShapeGANTrainer(GANTrainer):
     def sample(self, generator, n=None):
         n = n or self.config.preview_points
         points = self.generator(self.noise(n, generator)).float().cpu().numpy()
+        if not self.known_curve:
+            return api.Points(
+                points=points,
+                reference=self.truth,
+                x_label=self.labels[0],
+                y_label=self.labels[1],
+                reference_style="points",
+                metrics=data.data_metrics(points, self.truth),
+            )
         return api.Points(
             points=points,
             reference=data.reference_curve(),

@@ -105,6 +105,9 @@ class DatasetSpec:
             declare which kinds they accept.
         loader: ``() -> LoadedDataset``; import torch inside.
         items: number of items, if known without loading (shown in the browser).
+        path, reader: set for a dataset read from the user's files (``id`` is then the
+            path): where it is and the id of the reader that reads it. A run records
+            both, so resuming reads the same files the same way.
     """
 
     id: str
@@ -113,6 +116,8 @@ class DatasetSpec:
     kind: str
     loader: Callable[[], LoadedDataset]
     items: int | None = None
+    path: str | None = None
+    reader: str | None = None
 
     def validate(self) -> None:
         _check_id("dataset", self.id)

@@ -62,6 +62,7 @@ class Points(Sample):
     reference: np.ndarray | None = None  # (M, 2) float, e.g. the true curve
     x_label: str = "x"
     y_label: str = "y"
+    reference_style: str = "line"  # "line" (a curve) or "points" (data points)
 
     def to_json(self) -> dict[str, Any]:
         ref = None if self.reference is None else np.asarray(self.reference).tolist()
@@ -70,6 +71,7 @@ class Points(Sample):
             "reference": ref,
             "x_label": self.x_label,
             "y_label": self.y_label,
+            "reference_style": self.reference_style,
         }
 
     @classmethod
@@ -80,6 +82,7 @@ class Points(Sample):
             reference=None if ref is None else np.asarray(ref, dtype=float).reshape(-1, 2),
             x_label=data.get("x_label", "x"),
             y_label=data.get("y_label", "y"),
+            reference_style=data.get("reference_style", "line"),
             metrics=data.get("metrics", {}),
         )
 

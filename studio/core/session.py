@@ -48,6 +48,18 @@ def _load_dataset(dataset: DatasetSpec):
     return loaded
 
 
+def _dataset_record(dataset: DatasetSpec) -> dict[str, Any]:
+    if dataset.path is None:
+        return {"id": dataset.id, "source": "embedded", "kind": dataset.kind}
+    return {
+        "id": dataset.id,
+        "source": "path",
+        "kind": dataset.kind,
+        "path": dataset.path,
+        "reader": dataset.reader,
+    }
+
+
 def _build_trainer(spec: ModelSpec, config: Any, dataset, device_name: str, seed: int):
     from studio.core.devices import resolve_device
     from studio.core.engine import seed_everything
@@ -82,7 +94,7 @@ def create_engine(
         plugin=source.plugin,
         plugin_version=source.plugin_version,
         config=cfg.to_dict(config),
-        dataset={"id": dataset.id, "source": "embedded", "kind": dataset.kind},
+        dataset=_dataset_record(dataset),
         seed=settings.seed,
         device=str(device),
         precision=settings.precision,
@@ -98,6 +110,9 @@ def create_engine(
     )
     loaded = _load_dataset(dataset)
     trainer = _build_trainer(spec, config, loaded, str(device), settings.seed)
+    prep = getattr(trainer.dataset, "info", {}).get("prep")
+    if prep:  # the normalisation and split the model asked the dataset layer for
+        record.dataset["prep"] = prep
     if settings.epochs > 0:
         from studio.core.datasets import BatchOrder
 

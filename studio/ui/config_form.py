@@ -43,6 +43,7 @@ class ConfigForm(QWidget):
         self.spec: ModelSpec | None = None
         self.editors: dict[str, tuple[cfg.FieldInfo, QWidget]] = {}
         self.dataset_id = ""
+        self.reader: str | None = None
         layout = QVBoxLayout(self)
         self.preset = QComboBox()
         self.preset.currentTextChanged.connect(self._apply_preset)
@@ -94,9 +95,10 @@ class ConfigForm(QWidget):
         self.device.setCurrentText(current if current in ["auto", *devices] else "auto")
         self.device.blockSignals(False)
 
-    def set_model(self, spec: ModelSpec, dataset_id: str = "") -> None:
+    def set_model(self, spec: ModelSpec, dataset_id: str = "", reader: str | None = None) -> None:
         self.spec = spec
         self.dataset_id = dataset_id or (spec.default_dataset or "")
+        self.reader = reader if dataset_id else None
         while self.model_form.rowCount():
             self.model_form.removeRow(0)
         self.editors.clear()
@@ -117,8 +119,10 @@ class ConfigForm(QWidget):
         self.preset.setCurrentText(first)
         self._apply_preset(first)
 
-    def set_dataset(self, dataset_id: str) -> None:
+    def set_dataset(self, dataset_id: str, reader: str | None = None) -> None:
+        """The dataset the command line names: an embedded id, or a path and its reader."""
         self.dataset_id = dataset_id
+        self.reader = reader
         self._update_command()
 
     def _editor(self, info: cfg.FieldInfo) -> QWidget:
@@ -231,6 +235,8 @@ class ConfigForm(QWidget):
         parts = ["genai-studio-cli", "train", "--model", self.spec.id]
         if self.dataset_id:
             parts += ["--dataset", self.dataset_id]
+        if self.reader:
+            parts += ["--reader", self.reader]
         parts += [
             "--steps",
             str(self.steps.value()),

@@ -7,7 +7,6 @@ accepts it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -22,41 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.contributions import DatasetSpec, ReaderSpec
+from studio.core.dataset_info import SUMMARY_KEYS, count_files, human_size
 from studio.core.dataset_registry import DatasetRegistry
 from studio.core.readers import best_readers, formats
 from studio.ui.tasks import run_in_thread
 
 ROLE_ID = Qt.ItemDataRole.UserRole
 ROLE_PATH = Qt.ItemDataRole.UserRole + 1
-
-
-def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
-    """(files, bytes) under ``path``, without following symlinks; stops at ``limit``."""
-    if path.is_file():
-        return 1, path.stat().st_size
-    files = size = 0
-    stack = [path]
-    while stack and files < limit:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                    elif entry.is_file(follow_symlinks=False):
-                        files += 1
-                        size += entry.stat(follow_symlinks=False).st_size
-        except OSError:
-            continue
-    return files, size
-
-
-def human_size(n: float) -> str:
-    """Bytes as a short human-readable size."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 class DatasetBrowser(QWidget):
@@ -147,6 +118,12 @@ class DatasetBrowser(QWidget):
     def selected_id(self) -> str | None:
         item = self.tree.currentItem()
         return item.data(0, ROLE_ID) if item is not None else None
+
+    def selected_path(self) -> str | None:
+        """The path of the selected dropped dataset, once it has been read."""
+        item = self.tree.currentItem()
+        path = item.data(0, ROLE_PATH) if item is not None else None
+        return path if path in self.loaded else None
 
     def _on_select(self) -> None:
         dataset_id = self.selected_id()
@@ -265,24 +242,7 @@ class DatasetBrowser(QWidget):
         item.setText(1, loaded.kind)
         item.setText(2, f"{len(loaded):,}")
         details = [f"{path}", f"read by: {reader.name}", f"items: {len(loaded):,}"]
-        details += [
-            f"{k}: {v}"
-            for k, v in loaded.info.items()
-            if k
-            in (
-                "classes",
-                "counts",
-                "domains",
-                "columns",
-                "shape",
-                "characters",
-                "words",
-                "lines",
-                "vocabulary",
-                "pairs",
-                "arrays",
-            )
-        ]
+        details += [f"{k}: {v}" for k, v in loaded.info.items() if k in SUMMARY_KEYS]
         item.setToolTip(0, "\n".join(details))
         skipped = loaded.info.get("skipped") or []
         self.message.emit(

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.dataset_browser import human_size
+from studio.core.dataset_info import human_size
 
 THUMB = 64
 CACHE_LIMIT = 3000  # decoded thumbnails kept; a 64x64 RGB thumbnail is 12 kB

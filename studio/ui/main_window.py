@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from studio.api_qt import SamplingContext
 from studio.core.config import ConfigError
+from studio.core.contributions import DatasetSpec
 from studio.core.engine import EngineResult
+from studio.core.errors import DatasetError
 from studio.core.rundir import RunDir, RunDirError, new_run_path
 from studio.core.session import create_engine, resume_engine
 from studio.plugins import PluginManager
@@ -253,13 +255,20 @@ class MainWindow(QMainWindow):
         live = run.live_state() not in ("running", "paused")
         return run.latest_checkpoint() is not None and live
 
-    def _dataset_for(self, model_id: str) -> str | None:
+    def _dataset_for(self, model_id: str) -> DatasetSpec | None:
+        """The selected dataset (embedded or dropped) if the model trains on it, else
+        the model's default. Raises ``DatasetError`` if a dropped path has gone."""
         spec = self.plugins.models[model_id]
         selected = self.datasets.selected_id()
         datasets = self.plugins.datasets
         if selected in datasets and datasets[selected].kind in spec.dataset_kinds:
-            return selected
-        return spec.default_dataset
+            return datasets[selected]
+        path = self.datasets.selected_path()
+        if path is not None:
+            reader, loaded, _size = self.datasets.loaded[path]
+            if loaded.kind in spec.dataset_kinds and reader.id in self.plugins.readers:
+                return self.plugins.dataset_from_path(path, reader.id)
+        return datasets.get(spec.default_dataset or "")
 
     def sampling_widget(self, model_id: str) -> QWidget | None:
         """The model's sampling widget, built on first use (errors are reported)."""
@@ -302,10 +311,17 @@ class MainWindow(QMainWindow):
         if model_id is None:
             return
         spec = self.plugins.models[model_id]
-        dataset = self._dataset_for(model_id)
-        self.form.set_model(spec, dataset or "")
-        if dataset:
-            self.datasets.select(dataset)
+        try:
+            dataset = self._dataset_for(model_id)
+        except DatasetError as exc:
+            self.notify("error", str(exc))
+            dataset = None
+        if dataset is None:
+            self.form.set_model(spec, "")
+        else:
+            self.form.set_model(spec, dataset.id, dataset.reader)
+            if dataset.path is None:
+                self.datasets.select(dataset.id)
         self._show_widget_for(model_id)
         self._set_running(self.session.is_running())
 
@@ -326,11 +342,19 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def show_dropped(self, path: str) -> None:
-        """Preview a dropped dataset in the Data tab."""
+        """Preview a dropped dataset in the Data tab and make it the training data of
+        the current model, or of a model that trains on it."""
         reader, loaded, size = self.datasets.loaded[path]
-        models = [m.name for m in self.plugins.models.values() if loaded.kind in m.dataset_kinds]
-        self.data_preview.show_dataset(path, reader, loaded, models, size)
+        models = [m for m in self.plugins.models.values() if loaded.kind in m.dataset_kinds]
+        self.data_preview.show_dataset(path, reader, loaded, [m.name for m in models], size)
         self.tabs.setCurrentWidget(self.data_preview)
+        if self.session.is_running() or not models:
+            return
+        spec = self.plugins.models.get(self.model_id or "")
+        if spec is not None and loaded.kind in spec.dataset_kinds:
+            self.form.set_dataset(path, reader.id)
+        else:  # the model change picks the selected dropped dataset up
+            self.model_combo.setCurrentIndex(self.model_combo.findData(models[0].id))
 
     def _add_data(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a dataset folder")
@@ -349,8 +373,12 @@ class MainWindow(QMainWindow):
         if self.session.is_running() or self.model_id is None:
             return False
         model_id = self.model_id
-        dataset_id = self._dataset_for(model_id)
-        if dataset_id is None:
+        try:
+            dataset = self._dataset_for(model_id)
+        except DatasetError as exc:
+            self.notify("error", f"cannot train on the selected data: {exc}")
+            return False
+        if dataset is None:
             self.notify("error", f"{model_id}: choose a dataset it can train on")
             return False
         try:
@@ -359,7 +387,6 @@ class MainWindow(QMainWindow):
             self.notify("error", f"invalid setting: {exc}")
             return False
         source = self.plugins.model_source(model_id)
-        dataset = self.plugins.dataset(dataset_id)
         run_path = new_run_path(self.workspace, model_id)
         self._begin(f"{run_path.name}: starting...", settings.steps)
 
@@ -497,7 +524,7 @@ class MainWindow(QMainWindow):
         self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)
         spec = self.plugins.models[record.model]
-        self.form.set_model(spec, record.dataset.get("id", ""))
+        self.form.set_model(spec, record.dataset.get("id", ""), record.dataset.get("reader"))
         self.loss_plot.clear()
         status = run.status()
         self.loss_plot.set_total(int(status.get("total", record.steps)))

@@ -55,7 +55,20 @@ class PointsView(SampleView):
         assert isinstance(sample, Points)
         if sample.reference is not None:
             ref = np.asarray(sample.reference)
-            self.reference.setData(ref[:, 0], ref[:, 1])
+            if sample.reference_style == "points":
+                self.reference.setData(
+                    ref[:, 0],
+                    ref[:, 1],
+                    pen=None,
+                    symbol="o",
+                    symbolSize=4,
+                    symbolPen=None,
+                    symbolBrush=pg.mkBrush(31, 119, 180, 110),
+                )
+            else:
+                self.reference.setData(
+                    ref[:, 0], ref[:, 1], pen=pg.mkPen("#1f77b4", width=2), symbol=None
+                )
         pts = np.asarray(sample.points)
         self.scatter.setData(pts[:, 0], pts[:, 1])
         self.plot.setLabel("bottom", sample.x_label)

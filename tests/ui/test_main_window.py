@@ -439,3 +439,24 @@ def test_a_dropped_midi_file_shows_as_a_piano_roll(qtbot, make_window, tmp_path)
     assert preview.stack.currentWidget() is preview.roll
     assert preview.roll_image.image.shape == (6, 128)
     assert "scale.mid" in preview.roll.plotItem.titleLabel.text
+
+
+def test_a_dropped_table_becomes_the_training_data(qtbot, make_window, tmp_path):
+    import math
+
+    w = make_window()
+    w.model_combo.setCurrentIndex(w.model_combo.findData("gan-numbers"))
+    table = tmp_path / "ring.csv"
+    rows = [f"{5 * math.cos(i / 9):.3f},{5 * math.sin(i / 9):.3f}" for i in range(200)]
+    table.write_text("x,y\n" + "\n".join(rows) + "\n")
+    drop(w, table)
+    item = lambda: w.datasets.dropped.child(0)  # noqa: E731
+    qtbot.waitUntil(lambda: item() is not None and item().text(1) == "table", timeout=10_000)
+    w.datasets.tree.setCurrentItem(item())  # the user clicks it
+    assert w.model_id == "gan-shape"  # the model that trains on a two-column table
+    assert f"--dataset {table}" in w.form.command.toPlainText().replace("'", "")
+    assert "--reader csv" in w.form.command.toPlainText()
+    result = train(qtbot, w, 20)
+    assert result.state == "finished"
+    record = RunDir(w.current_run).record()
+    assert record.dataset["source"] == "path" and record.dataset["path"] == str(table)

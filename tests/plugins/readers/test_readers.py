@@ -202,7 +202,7 @@ def test_malformed_chorales_are_refused(plugins, tmp_path):
 
 
 def test_a_symlink_loop_is_not_followed(plugins, tmp_path):
-    from studio.ui.dataset_browser import count_files
+    from studio.core.dataset_info import count_files
 
     root = tmp_path / "loop"
     (root / "a").mkdir(parents=True)

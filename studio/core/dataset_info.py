@@ -1,0 +1,88 @@
+"""What a dataset is, in numbers: files and bytes on disk, items, shapes, classes and
+skipped files. The dataset browser and ``genai-studio-cli datasets inspect`` both show
+this (torch-free at import)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# Keys of ``LoadedDataset.info`` worth showing a person (the rest is for models).
+SUMMARY_KEYS = (
+    "classes",
+    "counts",
+    "domains",
+    "columns",
+    "shape",
+    "characters",
+    "words",
+    "lines",
+    "vocabulary",
+    "pairs",
+    "arrays",
+    "pieces",
+)
+
+
+def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
+    """(files, bytes) under ``path``, without following symlinks; stops at ``limit``."""
+    if path.is_file():
+        return 1, path.stat().st_size
+    files = size = 0
+    stack = [path]
+    while stack and files < limit:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        files += 1
+                        size += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
+    return files, size
+
+
+def human_size(n: float) -> str:
+    """Bytes as a short human-readable size."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def item_shapes(loaded: Any) -> list[list[int]] | None:
+    """Shapes of one item's tensors (decodes at most one item); None if not tensors."""
+    part = loaded.train
+    try:
+        if isinstance(part, tuple):
+            return [list(t.shape[1:]) for t in part]
+        if len(part) == 0:
+            return None
+        item = part[0]
+    except Exception:  # a reader's lazy item that fails to decode: no shape to show
+        return None
+    items = item if isinstance(item, tuple) else (item,)
+    shapes = [list(getattr(x, "shape", ())) for x in items]
+    return shapes if any(shapes) else None
+
+
+def summary(loaded: Any, models: Iterable[Any] = ()) -> dict[str, Any]:
+    """A JSON-able description of a loaded dataset and the models that train on it."""
+    out: dict[str, Any] = {"kind": loaded.kind, "items": len(loaded)}
+    if loaded.val is not None:
+        out["validation_items"] = len(
+            loaded.val[0] if isinstance(loaded.val, tuple) else loaded.val
+        )
+    shapes = item_shapes(loaded)
+    if shapes:
+        out["shapes"] = shapes
+    out.update({k: loaded.info[k] for k in SUMMARY_KEYS if k in loaded.info})
+    out["models"] = [m.id for m in models if loaded.kind in m.dataset_kinds]
+    skipped = loaded.info.get("skipped") or []
+    out["skipped"] = [{"file": str(p), "reason": r} for p, r in skipped]
+    return out
