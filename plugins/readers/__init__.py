@@ -127,6 +127,15 @@ def studio_dataset_readers() -> list[api.ReaderSpec]:
             patterns=("*.mid", "*.midi"),
         ),
         api.ReaderSpec(
+            id="musicxml",
+            name="MusicXML scores (piano roll, 16th notes)",
+            kind="music-pianoroll",
+            accepts=detect.accepts_musicxml,
+            load=_lazy("musicxml", "load_musicxml"),
+            priority=20,
+            patterns=("*.musicxml", "*.mxl", "*.xml"),
+        ),
+        api.ReaderSpec(
             id="jsb-chorales",
             name="Chorales (JSB JSON: 4 voices, 16th notes)",
             kind="music-chorales",

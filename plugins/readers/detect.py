@@ -96,6 +96,28 @@ def accepts_midi(path: Path) -> bool:
     )
 
 
+def _is_musicxml(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".musicxml", ".mxl"):
+        return True
+    if suffix != ".xml":
+        return False
+    try:  # a plain .xml is MusicXML only if it says so near the top
+        with open(path, "rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    return b"<score-partwise" in head or b"<score-timewise" in head
+
+
+def accepts_musicxml(path: Path) -> bool:
+    if path.is_file():
+        return _is_musicxml(path)
+    return path.is_dir() and any(
+        e.is_file(follow_symlinks=False) and _is_musicxml(Path(e.path)) for e in _entries(path)
+    )
+
+
 def accepts_chorales_json(path: Path) -> bool:
     if not (path.is_file() and path.suffix.lower() == ".json"):
         return False

@@ -44,31 +44,38 @@ def piano_roll(path: Path) -> tuple[np.ndarray, bool]:
     return roll, cut
 
 
-def _midi_files(path: Path) -> list[Path]:
+def music_files(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """``path`` itself, or the files under it with one of ``suffixes``."""
     if path.is_file():
         return [path]
     return sorted(
         Path(root) / f
         for root, _dirs, names in os.walk(path, followlinks=False)
         for f in names
-        if f.lower().endswith((".mid", ".midi")) and not f.startswith(".")
+        if f.lower().endswith(suffixes) and not f.startswith(".")
     )
 
 
 def load_midi(path: Path) -> api.LoadedDataset:
+    return load_rolls(path, music_files(path, (".mid", ".midi")), piano_roll, "MIDI")
+
+
+def load_rolls(path: Path, files: list[Path], roll_of, what: str) -> api.LoadedDataset:
+    """Piano rolls of ``files`` made by ``roll_of(file) -> (roll, cut)``; a file it
+    cannot read is skipped with the reason."""
     rolls, names, skipped = [], [], []
-    for f in _midi_files(path):
+    for f in files:
         try:
-            roll, cut = piano_roll(f)
-        except Exception as exc:  # mido raises many types on malformed bytes
-            skipped.append((str(f), f"not a readable MIDI file ({type(exc).__name__}: {exc})"))
+            roll, cut = roll_of(f)
+        except Exception as exc:  # parsers raise many types on malformed bytes
+            skipped.append((str(f), f"not a readable {what} file ({type(exc).__name__}: {exc})"))
             continue
         if cut:
             skipped.append((str(f), f"cut at {MAX_STEPS:,} steps"))
         rolls.append(roll)
         names.append(f.name)
     if not rolls:
-        raise api.DatasetError(f"{path}: no readable MIDI files ({len(skipped)} skipped)")
+        raise api.DatasetError(f"{path}: no readable {what} files ({len(skipped)} skipped)")
     steps = torch.from_numpy(np.concatenate(rolls))
     return api.LoadedDataset(
         kind="music-pianoroll",

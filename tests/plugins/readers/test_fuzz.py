@@ -19,6 +19,7 @@ FILE_READERS = {
     "npz": ".npz",
     "jsb-chorales": ".json",
     "midi": ".mid",
+    "musicxml": ".mxl",
 }
 
 

@@ -247,3 +247,48 @@ def test_midi_files_become_piano_rolls(plugins, tmp_path):
     assert roll[4:12, 67].all()
     assert [Path(p).name for p, _ in data.info["skipped"]] == ["broken.mid"]
     assert "not a readable MIDI file" in data.info["skipped"][0][1]
+
+
+def _write_musicxml(path: Path) -> None:
+    from music21 import chord, note, stream
+
+    part = stream.Part()
+    part.append(note.Note("C4", quarterLength=1))  # steps 0-3
+    part.append(chord.Chord(["E4", "G4"], quarterLength=2))  # steps 4-11
+    part.append(note.Rest(quarterLength=1))  # steps 12-15
+    part.append(note.Note("A4", quarterLength=0.25))  # step 16
+    part.write("musicxml", fp=str(path))
+
+
+def test_musicxml_scores_become_piano_rolls(plugins, tmp_path):
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    _write_musicxml(folder / "tune.musicxml")
+    (folder / "broken.mxl").write_bytes(b"PK\x03\x04 not a zip")
+    assert winner(plugins, folder) == "musicxml"
+    assert winner(plugins, folder / "tune.musicxml") == "musicxml"
+    data = load(plugins, folder)
+    roll = data.info["rolls"][0]
+    assert data.kind == "music-pianoroll" and roll.shape == (17, 128)
+    assert roll[0:4, 60].all() and not roll[4:, 60].any()
+    assert roll[4:12, 64].all() and roll[4:12, 67].all() and not roll[12:16].any()
+    assert roll[16, 69] == 1 and roll.sum() == 4 + 8 + 8 + 1
+    assert [Path(p).name for p, _ in data.info["skipped"]] == ["broken.mxl"]
+    assert "not a readable MusicXML file" in data.info["skipped"][0][1]
+    # A plain .xml is MusicXML only when it says so.
+    (tmp_path / "other.xml").write_text("<?xml version='1.0'?><catalog/>")
+    assert winner(plugins, tmp_path / "other.xml") is None
+
+
+def test_a_real_bach_chorale_in_musicxml(plugins):
+    from music21 import corpus
+
+    path = Path(corpus.getWork("bwv66.6"))  # shipped inside music21: no download
+    data = load(plugins, path)
+    roll = data.info["rolls"][0]
+    voices = roll.sum(axis=1)
+    # Four-part harmony: nearly every 16th-note step has three or four notes sounding,
+    # all within the range of voices (E2..A5).
+    assert (voices >= 3).mean() > 0.9, np.bincount(voices)
+    pitches = np.nonzero(roll.any(axis=0))[0]
+    assert pitches.min() >= 40 and pitches.max() <= 81
