@@ -1,7 +1,163 @@
 """Chapters 8, 11 and 12 of the book: text generation (LSTM, GPT from scratch, GPT-2
-weights, fine-tuning for classification). Hook module: cheap to import."""
+weights, fine-tuning for classification). Hook module: cheap to import (no torch, no
+Qt, no tokenizers: they are imported by the factories, when a run starts)."""
 
 from __future__ import annotations
 
+from studio import api
+
+from .config import ClassifierConfig, GPTConfig, LSTMConfig
+
 STUDIO_API = "1.0"
 __version__ = "0.1.0"
+
+CORPUS_ID = "python-docs"  # data.CORPUS_ID, repeated here to keep this module light
+
+
+def _gpt_trainer(config, dataset, device):
+    from .trainer import GPTTrainer
+
+    return GPTTrainer(config, dataset, device)
+
+
+def _lstm_trainer(config, dataset, device):
+    from .trainer import LSTMTrainer
+
+    return LSTMTrainer(config, dataset, device)
+
+
+def _widget(context):
+    from .widget import TextSamplingWidget
+
+    return TextSamplingWidget(context)
+
+
+def _load_corpus():
+    from .data import load_python_docs
+
+    return load_python_docs()
+
+
+# nanoGPT's CPU recipe for shakespeare_char (README): validation loss about 1.88 after
+# 2,000 steps on tiny Shakespeare.
+_QUICK_GPT = {
+    "size": "micro",
+    "block_size": 64,
+    "batch_size": 12,
+    "dropout": 0.0,
+    "tokenizer": "char",
+    "lr": 1e-3,
+    "min_lr": 1e-4,
+    "warmup_steps": 100,
+    "decay_steps": 2000,
+    "steps": 2000,
+    "sample_every": 250,
+}
+
+
+@api.hookimpl
+def studio_models() -> list[api.ModelSpec]:
+    return [
+        api.ModelSpec(
+            id="gpt",
+            name="GPT (Transformer language model)",
+            description=(
+                "Chapters 11-12: a decoder-only Transformer written from scratch (causal "
+                "self-attention, learned positions, pre-norm, tied embeddings), nano to "
+                "GPT-2 small, on characters, words or BPE; or GPT-2's own weights from "
+                "a folder, sampled and trained further on your text."
+            ),
+            dataset_kinds=("text",),
+            config_class=GPTConfig,
+            trainer_factory=_gpt_trainer,
+            default_dataset=CORPUS_ID,
+            presets={
+                "quick CPU": _QUICK_GPT,
+                # Chapter 12: a small word-level GPT.
+                "book defaults": {
+                    "size": "custom",
+                    "n_layer": 3,
+                    "n_head": 4,
+                    "n_embd": 256,
+                    "block_size": 128,
+                    "batch_size": 32,
+                    "dropout": 0.1,
+                    "tokenizer": "word",
+                    "vocab_size": 5000,
+                    "lr": 3e-4,
+                    "min_lr": 3e-5,
+                    "warmup_steps": 200,
+                    "decay_steps": 10000,
+                    "steps": 10000,
+                    "sample_every": 500,
+                },
+            },
+            default_steps=2000,
+            widget_factory=_widget,
+            sample_kind="text",
+        ),
+        api.ModelSpec(
+            id="lstm",
+            name="LSTM language model",
+            description=(
+                "Chapter 8: embedding, stacked LSTM with dropout, gradient clipping; "
+                "character- or word-level."
+            ),
+            dataset_kinds=("text",),
+            config_class=LSTMConfig,
+            trainer_factory=_lstm_trainer,
+            default_dataset=CORPUS_ID,
+            presets={
+                "quick CPU": {
+                    "tokenizer": "char",
+                    "embed": 64,
+                    "hidden": 256,
+                    "layers": 2,
+                    "dropout": 0.0,
+                    "block_size": 64,
+                    "batch_size": 32,
+                    "lr": 3e-3,
+                    "min_lr": 3e-4,
+                    "warmup_steps": 50,
+                    "decay_steps": 2000,
+                    "steps": 2000,
+                    "sample_every": 250,
+                },
+                # Chapter 8: a word-level LSTM, 3 layers, dropout 0.2, gradient clipping.
+                "book defaults": {
+                    "tokenizer": "word",
+                    "vocab_size": 10000,
+                    "embed": 128,
+                    "hidden": 256,
+                    "layers": 3,
+                    "dropout": 0.2,
+                    "block_size": 100,
+                    "batch_size": 32,
+                    "lr": 1e-3,
+                    "min_lr": 1e-4,
+                    "decay_steps": 20000,
+                    "steps": 20000,
+                    "sample_every": 1000,
+                },
+            },
+            default_steps=2000,
+            widget_factory=_widget,
+            sample_kind="text",
+        ),
+    ]
+
+
+@api.hookimpl
+def studio_datasets() -> list[api.DatasetSpec]:
+    return [
+        api.DatasetSpec(
+            id=CORPUS_ID,
+            name="Python documentation (English prose)",
+            description=(
+                "The help topics shipped with CPython (pydoc_data.topics): about 465,000 "
+                "characters of English prose about Python, with code examples."
+            ),
+            kind="text",
+            loader=_load_corpus,
+        ),
+    ]

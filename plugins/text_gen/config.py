@@ -1,0 +1,117 @@
+"""Hyper-parameters of the text models (dataclasses: the UI form and CLI flags).
+
+Torch-free: the hook module imports this at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from studio.api import param
+
+TOKENIZERS = ("char", "word", "bpe")
+# name -> (layers, heads, width): minGPT's names for the small ones, nanoGPT's
+# shakespeare_char model, GPT-2 small. "custom" uses the three fields below it.
+SIZES: dict[str, tuple[int, int, int]] = {
+    "nano": (3, 3, 48),
+    "micro": (4, 4, 128),
+    "mini": (6, 6, 192),
+    "shakespeare": (6, 6, 384),
+    "gpt2-small": (12, 12, 768),
+}
+SIZE_CHOICES = ("custom", *SIZES)
+
+_PRETRAINED_HELP = (
+    "Folder of a GPT-2 checkpoint in the Hugging Face layout (config.json, "
+    "model.safetensors, vocab.json, merges.txt) to start from; empty: from scratch"
+)
+
+
+@dataclass
+class GPTConfig:
+    """A decoder-only Transformer (chapters 11-12), from scratch or from GPT-2 weights."""
+
+    size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
+    n_layer: int = param(4, min=1, max=96, help="Transformer blocks (size custom)")
+    n_head: int = param(4, min=1, max=64, help="Attention heads (size custom)")
+    n_embd: int = param(128, min=8, max=8192, help="Width (size custom; a multiple of heads)")
+    block_size: int = param(64, min=2, max=4096, help="Context length in tokens")
+    dropout: float = param(0.0, min=0.0, max=0.9, help="Dropout (attention, residual, MLP)")
+    bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
+    tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
+    vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    pretrained: str = param("", help=_PRETRAINED_HELP)
+    batch_size: int = param(12, min=1, max=4096, help="Sequences per step")
+    lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
+    min_lr: float = param(1e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
+    warmup_steps: int = param(100, min=0, max=1_000_000, help="Linear warm-up steps")
+    decay_steps: int = param(2000, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    beta1: float = param(0.9, min=0.0, max=0.9999, help="AdamW beta1")
+    beta2: float = param(0.99, min=0.0, max=0.99999, help="AdamW beta2")
+    weight_decay: float = param(0.1, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
+    grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
+    val_fraction: float = param(0.1, min=0.01, max=0.5, help="Held-out end of the text")
+    val_every: int = param(250, min=0, max=1_000_000, help="Validation every N steps (0: no)")
+    val_batches: int = param(20, min=1, max=1000, help="Batches in a validation estimate")
+    prompt: str = param("", help="Prompt of the preview samples (empty: start of a line)")
+    preview_tokens: int = param(200, min=1, max=4096, help="Tokens in each preview sample")
+    temperature: float = param(0.8, min=0.0, max=5.0, help="Preview temperature (0: greedy)")
+    top_k: int = param(0, min=0, max=100_000, help="Preview top-k (0: all tokens)")
+    top_p: float = param(1.0, min=0.01, max=1.0, help="Preview nucleus top-p (1: all)")
+
+
+@dataclass
+class LSTMConfig:
+    """The chapter 8 LSTM language model."""
+
+    tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
+    vocab_size: int = param(5000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    embed: int = param(128, min=4, max=4096, help="Embedding size")
+    hidden: int = param(256, min=4, max=8192, help="LSTM hidden size")
+    layers: int = param(3, min=1, max=16, help="Stacked LSTM layers")
+    dropout: float = param(0.2, min=0.0, max=0.9, help="Dropout between and after the LSTMs")
+    block_size: int = param(100, min=2, max=4096, help="Sequence length per training window")
+    batch_size: int = param(32, min=1, max=4096, help="Sequences per step")
+    lr: float = param(2e-3, min=1e-7, max=1.0, help="Peak Adam learning rate")
+    min_lr: float = param(2e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
+    warmup_steps: int = param(50, min=0, max=1_000_000, help="Linear warm-up steps")
+    decay_steps: int = param(3000, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    beta1: float = param(0.9, min=0.0, max=0.9999, help="Adam beta1")
+    beta2: float = param(0.999, min=0.0, max=0.99999, help="Adam beta2")
+    weight_decay: float = param(0.0, min=0.0, max=10.0, help="Weight decay (matrices)")
+    grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
+    val_fraction: float = param(0.1, min=0.01, max=0.5, help="Held-out end of the text")
+    val_every: int = param(250, min=0, max=1_000_000, help="Validation every N steps (0: no)")
+    val_batches: int = param(20, min=1, max=1000, help="Batches in a validation estimate")
+    prompt: str = param("", help="Prompt of the preview samples (empty: start of a line)")
+    preview_tokens: int = param(200, min=1, max=4096, help="Tokens in each preview sample")
+    temperature: float = param(0.8, min=0.0, max=5.0, help="Preview temperature (0: greedy)")
+    top_k: int = param(0, min=0, max=100_000, help="Preview top-k (0: all tokens)")
+    top_p: float = param(1.0, min=0.01, max=1.0, help="Preview nucleus top-p (1: all)")
+
+
+@dataclass
+class ClassifierConfig:
+    """A GPT body with a classification head on its last token (fine-tuning)."""
+
+    pretrained: str = param("", help=_PRETRAINED_HELP)
+    size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
+    n_layer: int = param(4, min=1, max=96, help="Transformer blocks (size custom)")
+    n_head: int = param(4, min=1, max=64, help="Attention heads (size custom)")
+    n_embd: int = param(128, min=8, max=8192, help="Width (size custom; a multiple of heads)")
+    block_size: int = param(128, min=2, max=4096, help="Tokens per text (longer: cut)")
+    dropout: float = param(0.1, min=0.0, max=0.9, help="Dropout")
+    bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
+    tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens (from scratch only)")
+    vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    freeze_body: bool = param(False, help="Train only the head (and the final LayerNorm)")
+    batch_size: int = param(32, min=1, max=4096, help="Texts per step")
+    lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
+    min_lr: float = param(1e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
+    warmup_steps: int = param(30, min=0, max=1_000_000, help="Linear warm-up steps")
+    decay_steps: int = param(600, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    weight_decay: float = param(0.01, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
+    grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
+    val_fraction: float = param(0.2, min=0.05, max=0.5, help="Held-out share of each class")
+    val_every: int = param(50, min=0, max=1_000_000, help="Validation every N steps (0: no)")
+    preview_texts: int = param(6, min=1, max=100, help="Held-out texts shown in each preview")

@@ -1,0 +1,355 @@
+"""Training and sampling of the language models (LSTM and GPT).
+
+One step: gather a batch of windows of the training token stream (the engine's
+seeded batch order picks their start positions), cross-entropy of the next token,
+AdamW with gradient clipping, a warm-up + cosine learning-rate schedule (nanoGPT's).
+Validation: the mean loss (and perplexity) on fixed windows of the held-out end of
+the text. Sampling: temperature, top-k, top-p, tokens streamed to a callback.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from studio import api
+
+from . import data, tokenization
+from .config import SIZES
+
+TokenCallback = Callable[[int, str], None]
+
+
+class WarmupCosine:
+    """nanoGPT's schedule as a LambdaLR factor: linear warm-up over ``warmup`` steps,
+    cosine decay to ``min_lr`` at ``decay`` steps, ``min_lr`` after. A class (not a
+    lambda) so the scheduler's state dict stays plain data."""
+
+    def __init__(self, lr: float, min_lr: float, warmup: int, decay: int) -> None:
+        self.lr, self.min_lr, self.warmup, self.decay = lr, min_lr, warmup, decay
+
+    def rate(self, it: int) -> float:
+        if it < self.warmup:
+            return self.lr * (it + 1) / (self.warmup + 1)
+        if it > self.decay:
+            return self.min_lr
+        ratio = (it - self.warmup) / max(1, self.decay - self.warmup)
+        coeff = 0.5 * (1.0 + math.cos(math.pi * min(1.0, ratio)))
+        return self.min_lr + coeff * (self.lr - self.min_lr)
+
+    def __call__(self, it: int) -> float:
+        return self.rate(it) / self.lr if self.lr > 0 else 0.0
+
+
+def adamw(
+    model: nn.Module, config: Any, device: torch.device, params: list[nn.Parameter] | None = None
+) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices and embeddings only (not biases, norms)."""
+    params = [p for p in (params or model.parameters()) if p.requires_grad]
+    unique = list({id(p): p for p in params}.values())  # the tied head once
+    decay = [p for p in unique if p.dim() >= 2]
+    other = [p for p in unique if p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": other, "weight_decay": 0.0},
+    ]
+    betas = (getattr(config, "beta1", 0.9), getattr(config, "beta2", 0.999))
+    return torch.optim.AdamW(groups, lr=config.lr, betas=betas, fused=device.type == "cuda")
+
+
+def scheduler(opt: torch.optim.Optimizer, config: Any) -> torch.optim.lr_scheduler.LambdaLR:
+    rule = WarmupCosine(config.lr, config.min_lr, config.warmup_steps, config.decay_steps)
+    return torch.optim.lr_scheduler.LambdaLR(opt, rule)
+
+
+def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
+    """Keep the ``top_k`` largest logits and the smallest set whose probability reaches
+    ``top_p`` (nucleus); the rest become -inf. ``logits`` is (B, V), float."""
+    if top_k and top_k < logits.size(-1):
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+        cumulative = sorted_logits.softmax(-1).cumsum(-1)
+        # Drop a token when the tokens before it already reach top_p (the first stays).
+        drop = cumulative - sorted_logits.softmax(-1) >= top_p
+        sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
+        logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
+    return logits
+
+
+class StreamDecoder:
+    """Turns a growing list of token ids into new text pieces. Byte-level BPE tokens may
+    end inside a UTF-8 character; such a tail is held back until it completes."""
+
+    def __init__(self, tokenizer: tokenization.TextTokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.text = ""
+
+    def piece(self, ids: list[int]) -> str:
+        text = self.tokenizer.decode(ids)
+        if text.endswith("\ufffd"):
+            return ""
+        new, self.text = text[len(self.text) :], text
+        return new
+
+
+class LMTrainer(api.Trainer):
+    """What the LSTM and the GPT share: data, optimisation, validation, sampling."""
+
+    model: nn.Module
+    context: int
+
+    def __init__(self, config, dataset, device) -> None:
+        super().__init__(config, dataset, device)
+        self.text = data.corpus_text(dataset)
+        self._words: set[str] | None = None
+
+    # --- set-up, called by subclasses once the tokenizer and context are known -------
+    def setup_data(self, tokenizer: tokenization.TextTokenizer, context: int) -> None:
+        self.tokenizer = tokenizer
+        self.context = context
+        train_ids, val_ids = data.split_stream(
+            tokenizer.encode_array(self.text), self.config.val_fraction
+        )
+        starts = data.window_starts(len(train_ids), context, "training")
+        data.window_starts(len(val_ids), context, "validation")
+        self.train_ids = train_ids.to(self.device)
+        self.val_ids = val_ids.to(self.device)
+        self.offsets = torch.arange(context + 1, device=self.device)
+        n_val = self.config.val_batches * self.config.batch_size
+        self.val_starts = data.fixed_windows(len(val_ids), context, n_val).to(self.device)
+        # The engine shuffles window start positions (see data.py).
+        self.dataset = api.LoadedDataset(
+            kind=self.dataset.kind,
+            train=(starts,),
+            info=self.dataset.info,
+            name=self.dataset.name,
+        )
+
+    def setup_optimizer(self) -> None:
+        self.opt = adamw(self.model, self.config, self.device)
+        self.sched = scheduler(self.opt, self.config)
+
+    # --- the engine's interface ----------------------------------------------------
+    def modules(self):
+        return {"model": self.model}
+
+    def optimizers(self):
+        return {"opt": self.opt}
+
+    def schedulers(self):
+        return {"lr": self.sched}
+
+    def windows(self, tokens: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        xy = tokens[starts[:, None] + self.offsets]
+        return xy[:, :-1], xy[:, 1:]
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def train_step(self, batch, step):
+        x, y = self.windows(self.train_ids, batch)
+        with self.autocast():
+            loss = self.loss(x, y)
+        self.optimize(loss, self.opt, clip=self.config.grad_clip or None)
+        self.sched.step()
+        out: dict[str, Any] = {"loss": loss.detach()}
+        # The engine validates only when its run settings ask (validate_every), which
+        # the window and the CLI do not set yet: the model's own cadence puts the
+        # validation curve beside the training loss anyway. Validation draws no random
+        # numbers (fixed windows, eval mode), so the training stream is unchanged.
+        every = self.config.val_every
+        if every and (step + 1) % every == 0:
+            with self.eval_mode():
+                out.update({f"val/{k}": v for k, v in self.validate().items()})
+        return out
+
+    def validate(self) -> dict[str, float]:
+        total = torch.zeros((), device=self.device)
+        bs = self.config.batch_size
+        chunks = self.val_starts.split(bs)
+        for starts in chunks:
+            x, y = self.windows(self.val_ids, starts)
+            with self.autocast():
+                total += self.loss(x, y).float()
+        loss = float(total) / len(chunks)
+        return {"loss": loss, "perplexity": math.exp(min(loss, 50.0))}
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"tokenizer": self.tokenizer.state()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        saved = state.get("tokenizer")
+        if saved and saved != self.tokenizer.state():
+            # The run's own tokenizer wins over one rebuilt from the text.
+            tok = tokenization.from_state(saved)
+            if tok.vocab_size != self.tokenizer.vocab_size:
+                raise api.DatasetError(
+                    "the run's tokenizer does not fit this text's; resume on the same dataset"
+                )
+            self.setup_data(tok, self.context)
+
+    # --- sampling --------------------------------------------------------------------
+    def next_logits(self, idx: torch.Tensor, cache: Any) -> tuple[torch.Tensor, Any]:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt_ids: list[int],
+        n: int,
+        max_new_tokens: int,
+        generator: torch.Generator,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        on_token: TokenCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> list[list[int]]:
+        """``n`` continuations of ``prompt_ids`` (new tokens only). Every random draw
+        comes from ``generator`` (a CPU generator: probabilities are moved to the CPU,
+        so the same seed gives the same text on any device)."""
+        start = prompt_ids or [self.tokenizer.start_id]
+        idx = torch.tensor([start] * n, dtype=torch.long, device=self.device)
+        decoders = [StreamDecoder(self.tokenizer) for _ in range(n)]
+        out: list[list[int]] = [[] for _ in range(n)]
+        cache = None
+        for _ in range(max_new_tokens):
+            if stop is not None and stop.is_set():
+                break
+            with self.autocast():
+                logits, cache = self.next_logits(idx, cache)
+            logits = logits.float().cpu()
+            if temperature <= 0:
+                nxt = logits.argmax(-1, keepdim=True)
+            else:
+                logits = filter_logits(logits / temperature, top_k, top_p)
+                nxt = torch.multinomial(logits.softmax(-1), 1, generator=generator)
+            idx = torch.cat([idx, nxt.to(self.device)], dim=1)
+            for i, token in enumerate(nxt[:, 0].tolist()):
+                out[i].append(token)
+                if on_token is not None:
+                    piece = decoders[i].piece(out[i])
+                    if piece:
+                        on_token(i, piece)
+        return out
+
+    def sample(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        *,
+        prompt: str | None = None,
+        max_new_tokens: int | None = None,
+        temperature: float | None = None,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        on_token: TokenCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> api.Text:
+        """``n`` texts (default 1) continuing ``prompt``; unset options take the config's
+        preview settings. ``on_token(i, piece)`` is called with each new piece of text
+        of sample ``i`` as it is generated (in the calling thread); setting ``stop``
+        ends generation early, with what was generated so far."""
+        c = self.config
+        prompt = c.prompt if prompt is None else prompt
+        ids = self.tokenizer.encode(prompt) if prompt else []
+        prompt_text = self.tokenizer.decode(ids) if ids else ""  # what the model saw
+        new = self.generate(
+            ids,
+            n or 1,
+            c.preview_tokens if max_new_tokens is None else int(max_new_tokens),
+            generator,
+            temperature=c.temperature if temperature is None else float(temperature),
+            top_k=c.top_k if top_k is None else int(top_k),
+            top_p=c.top_p if top_p is None else float(top_p),
+            on_token=on_token,
+            stop=stop,
+        )
+        texts = [prompt_text + self.tokenizer.decode(t) for t in new]
+        generated = [self.tokenizer.decode(t) for t in new]
+        return api.Text(
+            texts=texts,
+            prompt=prompt_text,
+            metrics={"known_words": self.known_words(generated)},
+        )
+
+    def known_words(self, texts: list[str]) -> float:
+        """Share of the generated words (3+ letters) that occur in the corpus: near 0 for
+        random characters, near 1 for a model that has learned to spell."""
+        if self._words is None:
+            self._words = set(re.findall(r"\w{3,}", self.text))
+        words = [w for t in texts for w in re.findall(r"\w{3,}", t)]
+        if not words:
+            return 0.0
+        return sum(w in self._words for w in words) / len(words)
+
+
+class GPTTrainer(LMTrainer):
+    """The GPT of chapters 11-12, from scratch or continued from GPT-2 weights."""
+
+    def __init__(self, config, dataset, device) -> None:
+        super().__init__(config, dataset, device)
+        from .gpt_network import GPT, GPTShape
+
+        if config.pretrained:
+            from .gpt2_weights import load_gpt2
+
+            model = load_gpt2(config.pretrained, dropout=config.dropout)
+            tokenizer = tokenization.load_gpt2(config.pretrained)
+            context = min(config.block_size, model.shape.block_size)
+        else:
+            tokenizer = tokenization.train(config.tokenizer, self.text, config.vocab_size)
+            n_layer, n_head, n_embd = SIZES.get(
+                config.size, (config.n_layer, config.n_head, config.n_embd)
+            )
+            if n_embd % n_head:
+                raise api.ConfigError(f"n_embd: {n_embd} is not a multiple of {n_head} heads")
+            shape = GPTShape(
+                vocab_size=tokenizer.vocab_size,
+                block_size=config.block_size,
+                n_layer=n_layer,
+                n_head=n_head,
+                n_embd=n_embd,
+                dropout=config.dropout,
+                bias=config.bias,
+            )
+            model = GPT(shape)
+            context = config.block_size
+        self.model = model.to(self.device)
+        self.setup_data(tokenizer, context)
+        self.setup_optimizer()
+
+    def loss(self, x, y):
+        return self.model(x, y)[1]
+
+    def next_logits(self, idx, cache):
+        return self.model.next_logits(idx, cache)
+
+
+class LSTMTrainer(LMTrainer):
+    """The chapter 8 LSTM language model."""
+
+    def __init__(self, config, dataset, device) -> None:
+        super().__init__(config, dataset, device)
+        from .lstm_network import LSTMModel
+
+        tokenizer = tokenization.train(config.tokenizer, self.text, config.vocab_size)
+        self.model = LSTMModel(
+            tokenizer.vocab_size, config.embed, config.hidden, config.layers, config.dropout
+        ).to(self.device)
+        self.setup_data(tokenizer, config.block_size)
+        self.setup_optimizer()
+
+    def loss(self, x, y):
+        return self.model(x, y)[1]
+
+    def next_logits(self, idx, cache):
+        return self.model.next_logits(idx, cache)
