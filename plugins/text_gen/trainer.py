@@ -171,6 +171,7 @@ class LMTrainer(api.Trainer):
                 out.update({f"val/{k}": v for k, v in self.validate().items()})
         return out
 
+    @torch.no_grad()
     def validate(self) -> dict[str, float]:
         total = torch.zeros((), device=self.device)
         bs = self.config.batch_size
