@@ -1,7 +1,201 @@
 """Chapters 4 and 5 of the book: image GANs (fully connected GAN, DCGAN, conditional
-GAN with a WGAN-GP critic option). Hook module: cheap to import."""
+GAN with a WGAN-GP critic option), a latent space explorer and generator export.
+
+This is the plugin's hook module, imported at start-up: it stays cheap. Torch is
+imported inside the factories below (when a run starts), Qt inside the widget factory.
+"""
 
 from __future__ import annotations
 
+from studio import api
+
+from .config import CGANConfig, DCGANConfig, GANConfig
+
 STUDIO_API = "1.0"
 __version__ = "0.1.0"
+
+MODEL_IDS = ("gan-mlp", "dcgan", "cgan")
+
+
+def _trainer(model_id: str):
+    def factory(config, dataset, device):
+        from .trainer import TRAINERS
+
+        return TRAINERS[model_id](config, dataset, device)
+
+    factory.__name__ = f"{model_id.replace('-', '_')}_trainer"
+    return factory
+
+
+def _widget(context):
+    from .widget import ImageGANWidget
+
+    return ImageGANWidget(context)
+
+
+def _load_digits():
+    from .data import load_digits
+
+    return load_digits()
+
+
+def _export_onnx(source, path):
+    from .export import export_onnx
+
+    export_onnx(source, path)
+
+
+def _export_safetensors(source, path):
+    from .export import export_safetensors
+
+    export_safetensors(source, path)
+
+
+@api.hookimpl
+def studio_models() -> list[api.ModelSpec]:
+    return [
+        api.ModelSpec(
+            id="gan-mlp",
+            name="GAN: fully connected (images)",
+            description=(
+                "Chapter 4: a fully connected generator (noise 100 -> 256 -> 512 -> 1024 "
+                "-> pixels) against a fully connected discriminator with dropout; BCE, "
+                "Adam 1e-4. Layers are sized from the image size and channels."
+            ),
+            dataset_kinds=("images", "labelled-images"),
+            config_class=GANConfig,
+            trainer_factory=_trainer("gan-mlp"),
+            default_dataset="digits",
+            presets={
+                "book defaults": {"batch_size": 64, "lr": 1e-4, "image_size": 28, "steps": 20000},
+                "quick CPU": {
+                    "batch_size": 64,
+                    "lr": 2e-4,
+                    "image_size": 28,
+                    "steps": 3000,
+                    "sample_every": 250,
+                },
+            },
+            default_steps=20000,
+            widget_factory=_widget,
+            sample_kind="images",
+        ),
+        api.ModelSpec(
+            id="dcgan",
+            name="DCGAN",
+            description=(
+                "Chapter 4 and PyTorch's DCGAN example: a transposed-convolution "
+                "generator and a strided-convolution discriminator with batch norm, "
+                "N(0, 0.02) weights, Adam 2e-4 (0.5, 0.999); 32x32 or 64x64, greyscale "
+                "or colour."
+            ),
+            dataset_kinds=("images", "labelled-images"),
+            config_class=DCGANConfig,
+            trainer_factory=_trainer("dcgan"),
+            default_dataset="digits",
+            presets={
+                "book defaults": {
+                    "batch_size": 128,
+                    "image_size": 64,
+                    "ngf": 64,
+                    "ndf": 64,
+                    "lr": 2e-4,
+                    "steps": 5000,
+                },
+                "quick CPU": {
+                    "batch_size": 64,
+                    "image_size": 32,
+                    "ngf": 32,
+                    "ndf": 32,
+                    "lr": 2e-4,
+                    "steps": 1500,
+                    "sample_every": 100,
+                },
+            },
+            default_steps=5000,
+            widget_factory=_widget,
+            sample_kind="images",
+        ),
+        api.ModelSpec(
+            id="cgan",
+            name="Conditional GAN (WGAN-GP)",
+            description=(
+                "Chapter 5: the class is fed to the generator and the critic, so you "
+                "choose the class of an image (or mix two); Wasserstein loss with "
+                "gradient penalty 10 and 5 critic steps per generator step (or BCE)."
+            ),
+            dataset_kinds=("labelled-images",),
+            config_class=CGANConfig,
+            trainer_factory=_trainer("cgan"),
+            default_dataset="digits",
+            presets={
+                "book defaults": {
+                    "batch_size": 64,
+                    "loss": "wgan-gp",
+                    "critic_steps": 5,
+                    "gp_weight": 10.0,
+                    "lr": 1e-4,
+                    "beta1": 0.0,
+                    "beta2": 0.9,
+                    "image_size": 64,
+                    "ngf": 64,
+                    "ndf": 64,
+                    "steps": 5000,
+                },
+                "quick CPU": {
+                    "batch_size": 64,
+                    "loss": "wgan-gp",
+                    "critic_steps": 5,
+                    "gp_weight": 10.0,
+                    "lr": 1e-4,
+                    "beta1": 0.0,
+                    "beta2": 0.9,
+                    "image_size": 32,
+                    "ngf": 32,
+                    "ndf": 32,
+                    "steps": 1000,
+                    "sample_every": 100,
+                },
+            },
+            default_steps=5000,
+            widget_factory=_widget,
+            sample_kind="images",
+        ),
+    ]
+
+
+@api.hookimpl
+def studio_datasets() -> list[api.DatasetSpec]:
+    return [
+        api.DatasetSpec(
+            id="digits",
+            name="Handwritten digits (8x8, upscaled)",
+            description=(
+                "scikit-learn's bundled digits: 1,797 greyscale images of 0-9 in ten "
+                "classes, 8x8 pixels upscaled to 32x32. Ships inside scikit-learn."
+            ),
+            kind="labelled-images",
+            loader=_load_digits,
+            items=1797,
+        )
+    ]
+
+
+@api.hookimpl
+def studio_exporters() -> list[api.ExporterSpec]:
+    return [
+        api.ExporterSpec(
+            id="image-gan-onnx",
+            name="Generator as ONNX",
+            suffix=".onnx",
+            export=_export_onnx,
+            applies_to=MODEL_IDS,
+        ),
+        api.ExporterSpec(
+            id="image-gan-safetensors",
+            name="Generator weights (safetensors)",
+            suffix=".safetensors",
+            export=_export_safetensors,
+            applies_to=MODEL_IDS,
+        ),
+    ]

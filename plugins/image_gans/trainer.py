@@ -1,0 +1,372 @@
+"""Training and sampling of the image GANs.
+
+- ``MLPGANTrainer`` (``gan-mlp``): the book's chapter 4 step: the discriminator on real
+  and fake images together, then the generator on fresh noise; BCE, Adam 1e-4.
+- ``DCGANTrainer`` (``dcgan``): PyTorch's DCGAN example step: the discriminator on a
+  real batch and on a fake batch (separate forward passes, so batch norm sees one kind
+  at a time), then the generator through the same fake batch; Adam 2e-4, (0.5, 0.999).
+- ``CGANTrainer`` (``cgan``): the same networks given the class; the WGAN-GP loss of the
+  book's chapter 5 (or the BCE loss).
+
+Every trainer resizes its data with ``api.prepare_images`` (images in [-1, 1]), draws
+training noise from torch's global RNG (checkpointed by the engine) and samples with
+the generator it is given only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from studio import api
+
+from . import explore
+from .cgan_networks import CondCritic, CondGenerator
+from .dcgan_networks import DCDiscriminator, DCGenerator
+from .mlp_networks import MLPDiscriminator, MLPGenerator
+
+REAL_STATS_ITEMS = 2048  # real images summarised for the sample metrics
+REAL_STATS_FILES = 256  # fewer when they must be decoded from files
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, as ``api.Images`` holds them."""
+    x = ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).cpu().numpy()
+
+
+def split_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Images and labels (or None) from what the engine hands ``train_step``: a tensor
+    for unlabelled data, (images, labels) for labelled data."""
+    if isinstance(batch, (tuple, list)):
+        return batch[0], (batch[1] if len(batch) > 1 else None)
+    return batch, None
+
+
+def _real_images(part: Any) -> torch.Tensor:
+    """Some real images of a prepared dataset part (N, C, H, W), for the sample metrics."""
+    if isinstance(part, tuple):
+        return part[0][:REAL_STATS_ITEMS].float()
+    items = [part[i] for i in range(min(len(part), REAL_STATS_FILES))]
+    return torch.stack([it[0] if isinstance(it, (tuple, list)) else it for it in items]).float()
+
+
+class ImageGANTrainer(api.Trainer):
+    """What the three models share: data preparation, noise, sampling, the explorer."""
+
+    generator: nn.Module
+    conditional = False  # True when the generator also takes label vectors
+
+    def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
+        dataset = api.prepare_images(dataset, config.image_size, config.channels)
+        super().__init__(config, dataset, device)
+        self.image_shape = (config.channels, config.image_size, config.image_size)
+        self.latent_dim = config.latent_dim
+        self.classes = self._class_names(dataset)
+        real = _real_images(dataset.train)
+        self.real_mean = real.mean(0)
+        self.real_spread = float(real.std(0).mean()) if len(real) > 1 else 1.0
+
+    @staticmethod
+    def _class_names(dataset: api.LoadedDataset) -> list[str]:
+        names = dataset.info.get("classes")
+        if names:
+            return [str(c) for c in names]
+        part = dataset.train
+        if dataset.kind == "labelled-images" and isinstance(part, tuple) and len(part) > 1:
+            return [str(i) for i in range(int(part[1].max()) + 1)]
+        return []
+
+    # --- noise and generation -------------------------------------------------
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Latent vectors: from ``generator`` on the CPU when given (sampling), else from
+        the global RNG on the training device (training)."""
+        if generator is None:
+            return torch.randn(n, self.latent_dim, device=self.device)
+        return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] from latents (and label vectors, for the conditional GAN)."""
+        return self.generator(z)
+
+    def label_vectors(self, spec: Any, n: int) -> torch.Tensor | None:
+        """Label vectors for the generator; only the conditional GAN uses them."""
+        return None
+
+    # --- sampling -------------------------------------------------------------
+    def sample(self, generator: torch.Generator, n: int | None = None, **options: Any):
+        """A batch of images. Options: ``explore="interpolate"`` (``seed_a``,
+        ``seed_b``, ``steps``) or ``explore="arithmetic"`` (``seed_a``, ``seed_b``,
+        ``seed_c``) for the latent space explorer; the conditional GAN also takes
+        ``label`` (and ``mix_with``, ``mix``)."""
+        mode = options.pop("explore", None)
+        with torch.no_grad():
+            if mode == "interpolate":
+                return explore.interpolate(self, **options)
+            if mode == "arithmetic":
+                return explore.arithmetic(self, **options)
+            if mode is not None:
+                raise ValueError(f"unknown explore mode {mode!r}")
+            return self.sample_batch(generator, n, **options)
+
+    def sample_batch(self, generator: torch.Generator, n: int | None = None) -> api.Images:
+        n = n or self.config.preview_images
+        images = self.generate(self.noise(n, generator))
+        return api.Images(images=to_uint8(images), metrics=self.sample_metrics(images))
+
+    def sample_metrics(self, images: torch.Tensor) -> dict[str, float]:
+        """Cheap numbers that show learning on any image data:
+
+        - ``mean_image_error``: mean absolute difference between the mean generated
+          image and the mean real image, in [0, 1] pixel units (falls as the generator
+          learns where the data's ink is);
+        - ``diversity``: the per-pixel spread of the samples over that of the data
+          (about 1 when samples vary as much as real images; near 0 on mode collapse).
+        """
+        x = images.detach().float().cpu()
+        metrics = {"mean_image_error": float((x.mean(0) - self.real_mean).abs().mean() / 2)}
+        if len(x) > 1:
+            metrics["diversity"] = float(x.std(0).mean()) / max(self.real_spread, 1e-6)
+        return metrics
+
+
+def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+    """BCE on logits in float32 (kept out of reduced precision under autocast)."""
+    logits = logits.float()
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+
+class MLPGANTrainer(ImageGANTrainer):
+    """The fully connected GAN of chapter 4."""
+
+    def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
+        super().__init__(config, dataset, device)
+        self.generator = MLPGenerator(config.latent_dim, self.image_shape, config.hidden)
+        self.discriminator = MLPDiscriminator(self.image_shape, config.hidden, config.dropout)
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
+        real, _ = split_batch(batch)
+        n = real.shape[0]
+        with self.autocast():
+            fake = self.generator(self.noise(n))
+            logits = self.discriminator(torch.cat([real, fake.detach()]))
+            d_loss = (_bce(logits[:n], 1.0) + _bce(logits[n:], 0.0)) / 2
+        self.optimize(d_loss, self.opt_d)
+        with self.autocast():
+            g_loss = _bce(self.discriminator(self.generator(self.noise(n))), 1.0)
+        self.optimize(g_loss, self.opt_g)
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+
+class DCGANTrainer(ImageGANTrainer):
+    """DCGAN as PyTorch's example trains it."""
+
+    def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
+        super().__init__(config, dataset, device)
+        c, size, _ = self.image_shape
+        self.generator = DCGenerator(config.latent_dim, c, size, config.ngf).to(self.device)
+        self.discriminator = DCDiscriminator(c, size, config.ndf).to(self.device)
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
+        real, _ = split_batch(batch)
+        n = real.shape[0]
+        with self.autocast():
+            fake = self.generator(self.noise(n))
+            d_real = self.discriminator(real)
+            d_fake = self.discriminator(fake.detach())
+            d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
+        self.optimize(d_loss, self.opt_d)
+        with self.autocast():
+            g_loss = _bce(self.discriminator(fake), 1.0)  # the example reuses the fake batch
+        self.optimize(g_loss, self.opt_g)
+        return {
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "d_real": torch.sigmoid(d_real.detach().float()).mean(),
+            "d_fake": torch.sigmoid(d_fake.detach().float()).mean(),
+        }
+
+
+class CGANTrainer(ImageGANTrainer):
+    """Conditional GAN. With ``loss="wgan-gp"`` (the book's chapter 5): per step, the
+    critic is updated ``critic_steps`` times on the same real batch (as the book does),
+    each time with fresh noise and a fresh penalty mixing weight per image, then the
+    generator once. One engine step therefore costs about ``critic_steps`` + 1 updates.
+    With ``loss="bce"``: one discriminator and one generator update, as DCGAN."""
+
+    conditional = True
+
+    def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
+        super().__init__(config, dataset, device)
+        if dataset.kind != "labelled-images" or len(self.classes) < 2:
+            raise api.DatasetError(
+                "the conditional GAN needs labelled images (one sub-folder per class, "
+                "at least two classes)"
+            )
+        c, size, _ = self.image_shape
+        k = len(self.classes)
+        self.wgan = config.loss == "wgan-gp"
+        self.generator = CondGenerator(config.latent_dim, k, c, size, config.ngf).to(self.device)
+        norm = "instance" if self.wgan else "batch"
+        self.critic = CondCritic(k, c, size, config.ndf, norm=norm).to(self.device)
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
+        self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=config.lr, betas=betas)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "critic": self.critic}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "critic": self.opt_c}
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("the conditional GAN needs label vectors")
+        return self.generator(z, labels.to(self.device))
+
+    def onehot(self, labels: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(labels.long(), len(self.classes)).float()
+
+    def gradient_penalty(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        """(||grad of the critic at a random mix of real and fake|| - 1)^2, averaged.
+        The mixing weight is drawn fresh for every image at every critic step."""
+        eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
+        mixed = (eps * real.float() + (1 - eps) * fake.float()).requires_grad_(True)
+        score = self.critic(mixed, labels).float().sum()
+        if self.scaler is not None:  # fp16: differentiate the scaled score, then unscale
+            (grads,) = torch.autograd.grad(self.scaler.scale(score), mixed, create_graph=True)
+            grads = grads / self.scaler.get_scale()
+        else:
+            (grads,) = torch.autograd.grad(score, mixed, create_graph=True)
+        return ((grads.float().flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+    def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
+        real, labels = split_batch(batch)
+        if labels is None:
+            raise api.DatasetError("the conditional GAN needs labelled images")
+        n = real.shape[0]
+        y = self.onehot(labels)
+        if not self.wgan:
+            with self.autocast():
+                fake = self.generator(self.noise(n), y)
+                d_loss = _bce(self.critic(real, y), 1.0) + _bce(self.critic(fake.detach(), y), 0.0)
+            self.optimize(d_loss, self.opt_c)
+            with self.autocast():
+                g_loss = _bce(self.critic(fake, y), 1.0)
+            self.optimize(g_loss, self.opt_g)
+            return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+        for _ in range(self.config.critic_steps):
+            with torch.no_grad(), self.autocast():  # the critic's update needs no G graph
+                fake = self.generator(self.noise(n), y)
+            with self.autocast():
+                wasserstein = (
+                    self.critic(real, y).float().mean() - self.critic(fake, y).float().mean()
+                )
+                gp = self.gradient_penalty(real, fake, y)
+                c_loss = -wasserstein + self.config.gp_weight * gp
+            self.optimize(c_loss, self.opt_c)
+        with self.autocast():
+            g_loss = -self.critic(self.generator(self.noise(n), y), y).float().mean()
+        self.optimize(g_loss, self.opt_g)
+        return {
+            "c_loss": c_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "wasserstein": wasserstein.detach(),
+            "gp": gp.detach(),
+        }
+
+    # --- sampling: classes and mixes --------------------------------------------
+    def class_index(self, label: int | str) -> int:
+        if isinstance(label, str) and label in self.classes:
+            return self.classes.index(label)
+        index = int(label)
+        if not 0 <= index < len(self.classes):
+            raise ValueError(f"class {label!r} is not one of {self.classes}")
+        return index
+
+    def label_vectors(self, spec: Any, n: int) -> torch.Tensor:
+        """``spec`` is a class (index or name), or a dict {class: weight} (a mix)."""
+        k = len(self.classes)
+        vec = torch.zeros(k)
+        if isinstance(spec, dict):
+            for label, weight in spec.items():
+                vec[self.class_index(label)] += float(weight)
+        else:
+            vec[self.class_index(spec)] = 1.0
+        return vec.expand(n, k).clone()
+
+    def mix_caption(self, spec: Any) -> str:
+        if isinstance(spec, dict):
+            parts = [f"{float(w):.2g}x{self.classes[self.class_index(c)]}" for c, w in spec.items()]
+            return " + ".join(parts)
+        return self.classes[self.class_index(spec)]
+
+    def preview_layout(self) -> tuple[int, int]:
+        """(images per class, grid side) of the default preview: whole rows per class,
+        as square a grid as possible (10 classes: 10 x 10, one row each)."""
+        k = len(self.classes)
+        per = self.config.preview_per_class
+        if per:
+            return per, 0
+        rows = max(1, math.ceil(6 / k))  # rows per class: at least 6 rows in all
+        side = k * rows
+        return side * rows, side
+
+    def sample_batch(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        label: int | str | None = None,
+        mix_with: int | str | None = None,
+        mix: float = 1.0,
+    ) -> api.Images:
+        """With ``label``: ``n`` images of that class, or with ``mix_with`` of the mix
+        ``mix`` x label + (1 - mix) x mix_with (the book's label interpolation).
+        Without: every class, class after class (the engine's previews)."""
+        if label is None:
+            k = len(self.classes)
+            if n is None:
+                per, _ = self.preview_layout()
+                n = per * k
+            index = torch.arange(n) * k // n
+            y = self.onehot(index)
+            captions = [self.classes[i] for i in index.tolist()]
+        else:
+            n = n or 64
+            spec: Any = label if mix_with is None else {label: mix, mix_with: 1.0 - mix}
+            y = self.label_vectors(spec, n)
+            captions = [self.mix_caption(spec)] * n
+        images = self.generate(self.noise(n, generator), y)
+        # The metrics compare with the whole data set: only meaningful for all classes.
+        metrics = self.sample_metrics(images) if label is None else {}
+        return api.Images(images=to_uint8(images), labels=captions, metrics=metrics)
+
+
+TRAINERS = {"gan-mlp": MLPGANTrainer, "dcgan": DCGANTrainer, "cgan": CGANTrainer}
