@@ -82,11 +82,21 @@ def main() -> None:
                 time.sleep(0.002)
             return time.perf_counter() - t0
 
-        full_count_s = wait(lambda: str(folder) in browser.loaded)
-        browser.tree.setCurrentItem(browser.dropped.child(0))
+        # First paint: thumbnails on screen, from the drop (the first images found are
+        # shown while the reader checks every file).
         first_paint_s = wait(lambda: len(preview.thumbs.cache) >= 20)
-        # Scroll through the whole grid, as a person dragging the scroll bar would.
+        full_count_s = wait(lambda: str(folder) in browser.loaded)
+        wait(lambda: preview.thumbs.rowCount() == args.items, timeout=30)
         bar = preview.grid.verticalScrollBar()
+        last = [-1, time.perf_counter()]
+
+        def laid_out() -> bool:  # the batched layout has settled (the bar stops growing)
+            if bar.maximum() != last[0]:
+                last[:] = [bar.maximum(), time.perf_counter()]
+            return time.perf_counter() - last[1] > 0.5
+
+        wait(laid_out, timeout=30)
+        # Scroll through the whole grid, as a person dragging the scroll bar would.
         for value in range(0, bar.maximum() + 1, max(1, bar.maximum() // 200)):
             bar.setValue(value)
             app.processEvents()

@@ -25,8 +25,8 @@ from typing import Any
 from studio.core import config as cfg
 from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.devices_names import PRECISIONS
-from studio.core.engine import EngineListener
 from studio.core.errors import DatasetError
+from studio.core.listener import EngineListener
 from studio.core.rundir import RunDir, RunDirError, list_runs
 from studio.core.session import TrainSettings, create_engine, resume_engine
 from studio.plugins import PluginManager, load_plugins

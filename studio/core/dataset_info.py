@@ -46,6 +46,33 @@ def count_files(path: Path, limit: int = 1_000_000) -> tuple[int, int]:
     return files, size
 
 
+PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif")
+
+
+def first_images(path: Path, limit: int = 400, max_entries: int = 20_000) -> list[str]:
+    """Up to ``limit`` image files under ``path`` (breadth first, sorted per folder),
+    looking at no more than ``max_entries`` entries: something to show within a
+    fraction of a second, while a reader checks every file."""
+    found: list[str] = []
+    queue, seen = [path], 0
+    while queue and len(found) < limit and seen < max_entries:
+        folder = queue.pop(0)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(
+                    (e for e in it if not e.name.startswith(".")), key=lambda e: e.name
+                )
+        except OSError:
+            continue
+        seen += len(entries)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                queue.append(Path(entry.path))
+            elif entry.name.lower().endswith(PREVIEW_SUFFIXES) and len(found) < limit:
+                found.append(entry.path)
+    return found
+
+
 def human_size(n: float) -> str:
     """Bytes as a short human-readable size."""
     for unit in ("B", "KB", "MB", "GB"):

@@ -9,13 +9,23 @@ vocabulary, the true curve...). The batch order is a pure function of
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from studio.core.errors import DatasetError  # noqa: F401  (re-exported for readers)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+# Torch is imported when data is batched, not when it is read: the window reads and
+# previews a dropped dataset without loading torch (half a gigabyte resident).
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")  # no torch loaded: nothing can be a tensor
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 @dataclass
@@ -31,15 +41,15 @@ class LoadedDataset:
     """
 
     kind: str
-    train: tuple[torch.Tensor, ...] | torch.utils.data.Dataset
-    val: tuple[torch.Tensor, ...] | torch.utils.data.Dataset | None = None
+    train: tuple[torch.Tensor, ...] | Any
+    val: tuple[torch.Tensor, ...] | Any | None = None
     info: dict[str, Any] = field(default_factory=dict)
     name: str = ""
 
     def __post_init__(self) -> None:
-        if isinstance(self.train, torch.Tensor):
+        if _is_tensor(self.train):
             self.train = (self.train,)
-        if isinstance(self.val, torch.Tensor):
+        if _is_tensor(self.val):
             self.val = (self.val,)
         for part in (self.train, self.val):
             if isinstance(part, tuple) and len({len(t) for t in part}) > 1:
@@ -57,6 +67,8 @@ def split(
     tensors: tuple[torch.Tensor, ...], val_fraction: float, seed: int = 0
 ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...] | None]:
     """A seeded random train/validation split of equally long tensors."""
+    import torch
+
     n = len(tensors[0])
     n_val = round(n * val_fraction)
     if n_val == 0:
@@ -87,6 +99,8 @@ class BatchOrder:
         return self.n // self.batch_size  # drop_last: every batch has the same size
 
     def _perm(self, epoch: int) -> torch.Tensor:
+        import torch
+
         if not self.shuffle:
             return torch.arange(self.n)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
@@ -112,7 +126,7 @@ class BatchOrder:
 
 def move_to(batch: Any, device: torch.device) -> Any:
     """Move a tensor or a (nested) tuple/list/dict of tensors to ``device``."""
-    if isinstance(batch, torch.Tensor):
+    if _is_tensor(batch):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, (tuple, list)):
         return type(batch)(move_to(b, device) for b in batch)

@@ -16,7 +16,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ import torch
 from studio.core.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
 from studio.core.datasets import BatchOrder, move_to
 from studio.core.devices import resolve_precision
+from studio.core.listener import EngineListener, EngineResult
 from studio.core.rundir import RunDir
 from studio.core.samples import Sample
 from studio.core.trainer import Trainer
@@ -36,23 +36,6 @@ RNG_LOCK = threading.RLock()
 
 PREVIEW_SEED = 1234  # previews use their own generator: the same latents at every step
 METRICS_FLUSH_S = 0.5
-
-
-@dataclass
-class EngineResult:
-    state: str  # finished | stopped | failed | nan
-    step: int
-    message: str = ""
-
-
-class EngineListener:
-    """Callbacks from the training thread. Override what you need; all are no-ops."""
-
-    def on_start(self, step: int, total: int, device: str) -> None: ...
-    def on_metrics(self, row: dict[str, Any]) -> None: ...
-    def on_sample(self, step: int, sample: Sample) -> None: ...
-    def on_event(self, message: str, level: str) -> None: ...
-    def on_state(self, state: str, step: int, message: str) -> None: ...
 
 
 def seed_everything(seed: int) -> None:

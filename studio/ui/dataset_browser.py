@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.contributions import DatasetSpec, ReaderSpec
-from studio.core.dataset_info import SUMMARY_KEYS, count_files, human_size
+from studio.core.dataset_info import SUMMARY_KEYS, count_files, first_images, human_size
 from studio.core.dataset_registry import DatasetRegistry
 from studio.core.readers import best_readers, formats
 from studio.ui.tasks import run_in_thread
@@ -33,6 +33,7 @@ ROLE_PATH = Qt.ItemDataRole.UserRole + 1
 class DatasetBrowser(QWidget):
     dataset_selected = Signal(str)  # embedded dataset id
     dropped_selected = Signal(str)  # path of a dropped dataset that has been read
+    listing = Signal(str, list)  # path, the first image files found (before reading)
     message = Signal(str, str, str)  # level, text, details
 
     def __init__(
@@ -146,6 +147,12 @@ class DatasetBrowser(QWidget):
             item = QTreeWidgetItem(self.dropped, [path.name or str(path), "counting...", ""])
             item.setToolTip(0, str(path))
             self.dropped.setExpanded(True)
+            if path.is_dir():  # something to look at while every file is checked
+                run_in_thread(
+                    lambda p=path: first_images(p),
+                    lambda found, p=path: found and self.listing.emit(str(p), found),
+                    lambda msg, details: None,  # only a preview: the read reports errors
+                )
 
             def prepare(p=path):
                 target = self.registry.import_path(p, mode) if self.registry else p
@@ -244,6 +251,8 @@ class DatasetBrowser(QWidget):
         details = [f"{path}", f"read by: {reader.name}", f"items: {len(loaded):,}"]
         details += [f"{k}: {v}" for k, v in loaded.info.items() if k in SUMMARY_KEYS]
         item.setToolTip(0, "\n".join(details))
+        if register:  # a fresh drop: show it (restored datasets wait to be picked)
+            self.tree.setCurrentItem(item)
         skipped = loaded.info.get("skipped") or []
         self.message.emit(
             "info", f"{path.name}: {len(loaded):,} items read as {loaded.kind}", "\n".join(details)

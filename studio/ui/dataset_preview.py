@@ -213,6 +213,17 @@ class DatasetPreview(QWidget):
         self.stack.addWidget(self.roll)
         self._images: tuple[list[str], list[str], list[str]] = ([], [], [])
 
+    def show_listing(self, path: str, paths: list[str]) -> None:
+        """The first images of a folder still being read: shown at once."""
+        self.header.setText(
+            f"<b>{Path(path).name}</b> — reading... the first {len(paths):,} images found "
+            "are shown while every file is checked"
+        )
+        self._images = (paths, [], [])
+        self.class_filter.setVisible(False)
+        self.thumbs.set_items(paths, [])
+        self.stack.setCurrentWidget(self.images_page)
+
     def show_dataset(self, path: str, reader, loaded, models: list[str], size: int) -> None:
         info = loaded.info
         lines = [

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from studio.api_qt import SamplingContext
 from studio.core.config import ConfigError
 from studio.core.contributions import DatasetSpec
-from studio.core.engine import EngineResult
 from studio.core.errors import DatasetError
+from studio.core.listener import EngineResult
 from studio.core.rundir import RunDir, RunDirError, new_run_path
 from studio.core.session import create_engine, resume_engine
 from studio.plugins import PluginManager
@@ -49,6 +49,15 @@ def _eta(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# The built-in models in the book's order (chapter 3 first: quick to train, easy to
+# see); other plugins' models follow in the order they were loaded.
+BOOK_ORDER = ("gan-shape", "gan-numbers", "gan-mlp", "dcgan", "cgan", "lstm", "gpt")
+
+
+def _book_order(spec) -> int:
+    return BOOK_ORDER.index(spec.id) if spec.id in BOOK_ORDER else len(BOOK_ORDER)
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         self.datasets = DatasetBrowser(self.workspace, self.settings)
         self.datasets.dataset_selected.connect(self._on_dataset_selected)
         self.datasets.dropped_selected.connect(self.show_dropped)
+        self.datasets.listing.connect(self._show_listing)
         self.datasets.message.connect(self.notify)
         self.runs = RunList(self.workspace)
         self.runs.run_opened.connect(self.open_run)
@@ -186,7 +196,7 @@ class MainWindow(QMainWindow):
         self.datasets.readers = self.plugins.readers
         self.datasets.restore_registered()
         self.model_combo.blockSignals(True)
-        for spec in self.plugins.models.values():
+        for spec in sorted(self.plugins.models.values(), key=_book_order):
             self.model_combo.addItem(spec.name, spec.id)
         self.model_combo.blockSignals(False)
         for rec in self.plugins.problems():
@@ -217,15 +227,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def _warm_up(self) -> None:
-        """Import torch and list devices off the GUI thread, after the window shows."""
-
-        def probe() -> list[str]:
-            from studio.core.devices import available_devices
-
-            return available_devices()
+        """List devices off the GUI thread, after the window shows, in a child process:
+        torch is loaded into the window's process only when a run or sampling starts."""
+        from studio.core.devices_names import probe_devices
 
         run_in_thread(
-            probe,
+            probe_devices,
             self.form.set_devices,
             lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
         )
@@ -355,6 +362,11 @@ class MainWindow(QMainWindow):
             self.form.set_dataset(path, reader.id)
         else:  # the model change picks the selected dropped dataset up
             self.model_combo.setCurrentIndex(self.model_combo.findData(models[0].id))
+
+    @Slot(str, list)
+    def _show_listing(self, path: str, paths: list) -> None:
+        self.data_preview.show_listing(path, paths)
+        self.tabs.setCurrentWidget(self.data_preview)
 
     def _add_data(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a dataset folder")

@@ -62,11 +62,16 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn()
-        except Exception as exc:
-            self.relay.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        else:
-            self.relay.done.emit(result)
+            try:
+                result = self.fn()
+            except Exception as exc:
+                self.relay.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            else:
+                self.relay.done.emit(result)
+        except RuntimeError:
+            # The application is shutting down and has deleted the relay: there is no
+            # one left to deliver the result to.
+            pass
 
 
 def run_in_thread(

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from studio.core.engine import EngineListener, EngineResult
+from studio.core.listener import EngineListener, EngineResult
 
 EMIT_INTERVAL_S = 1 / 15
 

@@ -11,7 +11,7 @@ import torch
 from studio.core import config as cfg
 from studio.core.checkpoint import load_checkpoint
 from studio.core.devices import DeviceError, resolve_device, resolve_precision
-from studio.core.engine import EngineListener
+from studio.core.listener import EngineListener
 from studio.core.rundir import RunDir
 from studio.core.samples import load_sample
 from studio.core.session import TrainSettings, create_engine, resume_engine
