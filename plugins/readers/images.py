@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import torch
 from PIL import Image
 
 from studio import api
@@ -72,9 +71,11 @@ def _list_images(folder: Path) -> list[str]:
     return sorted(out)
 
 
-class ImageFiles(torch.utils.data.Dataset):
+class ImageFiles:
     """Images decoded on access to uint8 tensors (C, H, W), resized to ``size`` and
-    converted to ``channels`` (1 or 3); with labels when given."""
+    converted to ``channels`` (1 or 3); with labels when given. A map-style dataset
+    (len and indexing); torch is imported only when an item is decoded, so listing and
+    previewing a folder does not load it."""
 
     def __init__(
         self, paths: list[str], labels: list[int] | None = None, size: int = 64, channels: int = 3
@@ -87,7 +88,9 @@ class ImageFiles(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def decode(self, index: int) -> torch.Tensor:
+    def decode(self, index: int):
+        import torch
+
         path = self.paths[index]
         try:
             with Image.open(path) as img:  # Pillow refuses decompression bombs here
