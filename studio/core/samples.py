@@ -213,3 +213,33 @@ def load_sample(path: Path) -> Sample:
     if cls is None or cls is Sample:
         raise SampleFormatError(f"{path.name}: unknown sample kind {data.get('kind')!r}")
     return cls.from_json(data)
+
+
+def progress_gif(
+    frames: list[tuple[int, Images]], path: Path, frame_ms: int = 400, scale: int | None = None
+) -> Path:
+    """An animated GIF of image samples over training, one frame per step, each with
+    its step written under the grid; the last frame is held longer. Returns the path."""
+    from PIL import Image, ImageDraw
+
+    if not frames:
+        raise ValueError("no image samples to animate")
+    grids = [(step, sample.grid()) for step, sample in frames]
+    h = max(g.shape[0] for _, g in grids)
+    w = max(g.shape[1] for _, g in grids)
+    scale = scale or max(1, min(4, 384 // max(h, w)))
+    images = []
+    for step, grid in grids:
+        mode = "L" if grid.shape[-1] == 1 else "RGB"
+        img = Image.fromarray(grid[..., 0] if mode == "L" else grid, mode).convert("RGB")
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+        frame = Image.new("RGB", (w * scale, h * scale + 18), "white")
+        frame.paste(img, (0, 0))
+        ImageDraw.Draw(frame).text((4, h * scale + 3), f"step {step:,}", fill="black")
+        images.append(frame)
+    durations = [frame_ms] * (len(images) - 1) + [frame_ms * 4]
+    path = Path(path)
+    images[0].save(
+        path, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=True
+    )
+    return path

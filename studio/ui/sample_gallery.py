@@ -1,5 +1,6 @@
 """The sample gallery: the fixed-seed previews of a run over training steps, with a
-step slider, 'follow latest', and export of the shown sample as PNG."""
+step slider, 'follow latest', export of the shown sample as PNG and, for images, of
+the progress over training as an animated GIF."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.samples import Sample, SampleFormatError, load_sample
+from studio.core.samples import Images, Sample, SampleFormatError, load_sample, progress_gif
 from studio.ui.sample_views import SampleView, view_for
+from studio.ui.tasks import run_in_thread
 
 CACHE = 16  # samples kept decoded in memory; the rest are read back from disk
 
@@ -44,6 +46,11 @@ class SampleGallery(QWidget):
         self.export_button.clicked.connect(self._export)
         self.export_button.setEnabled(False)
         bar.addWidget(self.export_button)
+        self.gif_button = QPushButton("Export GIF...")
+        self.gif_button.setToolTip("The image samples over training as an animated GIF")
+        self.gif_button.clicked.connect(self._export_gif)
+        self.gif_button.setEnabled(False)
+        bar.addWidget(self.gif_button)
         layout.addLayout(bar)
         self.stack = QStackedLayout()
         self.placeholder = QLabel(
@@ -64,6 +71,7 @@ class SampleGallery(QWidget):
         self.slider.setMaximum(0)
         self.step_label.setText("No samples yet")
         self.export_button.setEnabled(False)
+        self.gif_button.setEnabled(False)
 
     def load_run(self, files: list[tuple[int, Path]]) -> None:
         """Show the samples of a finished or running run from its files."""
@@ -126,6 +134,7 @@ class SampleGallery(QWidget):
         step = self.entries[index][0]
         self.step_label.setText(f"Step {step:,}  ({index + 1}/{len(self.entries)})")
         self.export_button.setEnabled(True)
+        self.gif_button.setEnabled(sample.kind == "images" and len(self.entries) > 1)
 
     def current_step(self) -> int | None:
         if not self.entries:
@@ -141,3 +150,36 @@ class SampleGallery(QWidget):
         )
         if path:
             self.view.grab().save(path)
+
+    def export_gif(self, path: Path, on_done=None) -> None:
+        """Write the image samples over training to ``path``, off the GUI thread."""
+        sources = [(step, self._cache.get(step) or file) for step, file in self.entries]
+
+        def build() -> Path:
+            frames = []
+            for step, source in sources:
+                sample = source if isinstance(source, Sample) else load_sample(source)
+                if isinstance(sample, Images):
+                    frames.append((step, sample))
+            return progress_gif(frames, path)
+
+        self.gif_button.setEnabled(False)
+
+        def done(result: Path) -> None:
+            self.gif_button.setEnabled(True)
+            self.step_label.setText(f"Saved {Path(result).name}")
+            if on_done is not None:
+                on_done(result)
+
+        def failed(message: str, details: str) -> None:
+            self.gif_button.setEnabled(True)
+            self.step_label.setText(f"Could not write the GIF: {message}")
+
+        run_in_thread(build, done, failed)
+
+    def _export_gif(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export progress", "progress.gif", "GIF animations (*.gif)"
+        )
+        if name:
+            self.export_gif(Path(name))
