@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -242,6 +243,13 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> No
         group.add_argument(flag, metavar=info.type.__name__.upper(), **kwargs)
 
 
+def _progress() -> EngineListener | None:
+    """The progress bar; under torchrun only rank 0 shows one."""
+    if os.environ.get("RANK", "0") != "0":
+        return None
+    return ProgressBar()
+
+
 def _run_engine(engine) -> int:
     previous = signal.getsignal(signal.SIGINT)
     interrupted = {"n": 0}
@@ -250,10 +258,11 @@ def _run_engine(engine) -> int:
         interrupted["n"] += 1
         if interrupted["n"] > 1:
             raise KeyboardInterrupt
-        print(
-            "\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
-            file=sys.stderr,
-        )
+        if engine.dist.is_main:
+            print(
+                "\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
+                file=sys.stderr,
+            )
         engine.stop()
 
     signal.signal(signal.SIGINT, on_sigint)
@@ -261,8 +270,13 @@ def _run_engine(engine) -> int:
         result = engine.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-    print(f"{result.state}: {result.message}", file=sys.stderr)
-    print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
+        if engine.dist.enabled:
+            from studio.core.distributed import teardown
+
+            teardown()
+    if engine.dist.is_main:
+        print(f"{result.state}: {result.message}", file=sys.stderr)
+        print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
     if interrupted["n"]:
         return EXIT_INTERRUPTED
     return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(result.state, EXIT_FAILED)
@@ -284,7 +298,7 @@ def cmd_train(args, extra: list[str]) -> int:
             manager.resolve_run,
             total_steps=args.steps,
             device=args.device,
-            listener=ProgressBar(),
+            listener=_progress(),
         )
         return _run_engine(engine)
     if not args.model:
@@ -347,7 +361,7 @@ def cmd_train(args, extra: list[str]) -> int:
         sample_every=pick("sample_every", 100),
         checkpoint_every=pick("checkpoint_every", 500),
     )
-    engine = create_engine(source, dataset, config, settings, args.run_dir, ProgressBar())
+    engine = create_engine(source, dataset, config, settings, args.run_dir, _progress())
     return _run_engine(engine)
 
 

@@ -85,7 +85,14 @@ class BatchOrder:
     (epoch, index) can be reached again after a restart without replaying anything.
     """
 
-    def __init__(self, part: Any, batch_size: int, seed: int, shuffle: bool = True) -> None:
+    def __init__(
+        self,
+        part: Any,
+        batch_size: int,
+        seed: int,
+        shuffle: bool = True,
+        shard: tuple[int, int] = (0, 1),
+    ) -> None:
         self.part = part
         self.n = _length(part)
         if self.n == 0:
@@ -93,6 +100,14 @@ class BatchOrder:
         self.batch_size = max(1, min(batch_size, self.n))
         self.seed = seed
         self.shuffle = shuffle
+        # (rank, world size): this process takes its contiguous slice of every global
+        # batch, so N processes together see exactly the batches of one.
+        self.rank, self.world = shard
+        if self.batch_size % self.world:
+            raise ValueError(
+                f"the batch size ({self.batch_size}) must be a multiple of the number of "
+                f"processes ({self.world}): each takes an equal slice of every batch"
+            )
 
     @property
     def batches_per_epoch(self) -> int:
@@ -119,8 +134,10 @@ class BatchOrder:
         while True:
             perm = self._perm(epoch)
             bs = self.batch_size
+            per_rank = bs // self.world
             for i in range(start, self.batches_per_epoch):
-                yield epoch, i, self._fetch(perm[i * bs : (i + 1) * bs])
+                lo = i * bs + self.rank * per_rank
+                yield epoch, i, self._fetch(perm[lo : lo + per_rank])
             epoch, start = epoch + 1, 0
 
 

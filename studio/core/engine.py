@@ -24,6 +24,7 @@ import torch
 from studio.core.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
 from studio.core.datasets import BatchOrder, move_to
 from studio.core.devices import resolve_precision
+from studio.core.distributed import SINGLE, DistContext
 from studio.core.listener import EngineListener, EngineResult
 from studio.core.rundir import RunDir
 from studio.core.samples import Sample
@@ -65,6 +66,15 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(list(state["cuda"]))
 
 
+def _is_peer_failure(exc: Exception) -> bool:
+    """A collective failed because a peer process died or hung (gloo or NCCL)."""
+    dist_error = getattr(torch.distributed, "DistError", ())
+    text = str(exc)
+    return isinstance(exc, dist_error) or any(
+        k in text for k in ("gloo", "NCCL", "Connection reset by peer", "Connection closed")
+    )
+
+
 class Engine:
     """Runs a Trainer in a run directory until ``total_steps``, a stop, or a failure.
 
@@ -85,7 +95,9 @@ class Engine:
         validate_every: int = 0,
         keep_checkpoints: int = 3,
         listener: EngineListener | None = None,
+        dist: DistContext = SINGLE,
     ) -> None:
+        self.dist = dist
         self.run_dir = run
         self.trainer = trainer
         self.total_steps = int(total_steps)
@@ -106,6 +118,19 @@ class Engine:
         trainer.amp_dtype = resolve_precision(precision, self.device)
         if precision == "fp16":
             trainer.scaler = torch.amp.GradScaler(self.device.type)
+        self._agreed_stop = False
+        if dist.enabled:
+            from studio.core import distributed
+
+            trainer.distributed = True
+            distributed.broadcast_modules(trainer.modules().values())
+            self._seed_rank()
+
+    def _seed_rank(self) -> None:
+        """Ranks other than 0 draw their own noise and dropout (rank 0 keeps the stream
+        a one-process run would have)."""
+        if self.dist.rank > 0:
+            seed_everything(self.seed + 7919 * self.dist.rank + self.step)
 
     # --- control, from any thread -----------------------------------------------
     def stop(self) -> None:
@@ -139,6 +164,9 @@ class Engine:
         }
 
     def save_checkpoint(self) -> None:
+        if not self.dist.is_main:  # rank 0's weights are every rank's weights
+            self._last_good_checkpoint = self.step
+            return
         save_checkpoint(
             self.run_dir.checkpoints_dir, self.step, self.trainer.weights(), self._state()
         )
@@ -164,18 +192,34 @@ class Engine:
         self._elapsed_before = float(state.get("elapsed", 0.0))
         self._last_good_checkpoint = self.step
         set_rng_state(state["rng"])
+        if self.dist.enabled:
+            self._seed_rank()
 
     # --- the loop ----------------------------------------------------------------
     def _elapsed(self) -> float:
         return self._elapsed_before + (time.perf_counter() - self._t0)
 
     def _event(self, message: str, level: str = "INFO") -> None:
+        if not self.dist.is_main:
+            if level == "ERROR":  # a rank's own failure: say so on its stderr
+                import sys
+
+                print(f"rank {self.dist.rank}: {message}", file=sys.stderr)
+            return
         self.run_dir.log_event(message, level)
         self.listener.on_event(message, level)
 
     def _set_state(self, state: str, message: str = "") -> None:
-        self.run_dir.write_status(state, self.step, message, total=self.total_steps)
+        if not self.dist.is_main:
+            return
+        self.run_dir.write_status(
+            state, self.step, message, total=self.total_steps, world_size=self.dist.world_size
+        )
         self.listener.on_state(state, self.step, message)
+
+    def _write_metrics(self, rows: list[dict[str, Any]]) -> None:
+        if self.dist.is_main:
+            self.run_dir.append_metrics(rows)
 
     @contextlib.contextmanager
     def _aside(self) -> Iterator[None]:
@@ -185,8 +229,11 @@ class Engine:
         with RNG_LOCK, torch.random.fork_rng(devices=devices), self.trainer.eval_mode():
             yield
 
-    def preview(self) -> Sample:
-        """A sample at the fixed preview seed, without touching the training RNG."""
+    def preview(self) -> Sample | None:
+        """A sample at the fixed preview seed, without touching the training RNG (on
+        rank 0 only in a distributed run)."""
+        if not self.dist.is_main:
+            return None
         with self._aside():
             g = torch.Generator(device="cpu").manual_seed(PREVIEW_SEED)
             sample = self.trainer.sample(g)
@@ -195,6 +242,8 @@ class Engine:
         return sample
 
     def _validate(self) -> dict[str, float]:
+        if not self.dist.is_main:
+            return {}
         with self._aside():
             return {f"val/{k}": float(v) for k, v in self.trainer.validate().items()}
 
@@ -206,19 +255,28 @@ class Engine:
     def run(self) -> EngineResult:
         self._t0 = time.perf_counter()
         t = self.trainer
-        order = BatchOrder(t.dataset.train, t.batch_size, seed=self.seed)
+        order = BatchOrder(
+            t.dataset.train,
+            t.batch_size,
+            seed=self.seed,
+            shard=(self.dist.rank, self.dist.world_size),
+        )
         fresh = self.step == 0
-        self.listener.on_start(self.step, self.total_steps, str(self.device))
+        if self.dist.is_main:
+            self.listener.on_start(self.step, self.total_steps, str(self.device))
+        where = str(self.device)
+        if self.dist.enabled:
+            where = f"{self.dist.world_size} processes ({self.device.type})"
         self._event(
             f"{'start' if fresh else 'resume'} at step {self.step} of {self.total_steps} "
-            f"on {self.device} ({order.n} items, batch {order.batch_size})"
+            f"on {where} ({order.n} items, batch {order.batch_size})"
         )
         self._set_state("running")
         pending: list[dict[str, Any]] = []
         last_flush = time.perf_counter()
         result: EngineResult | None = None
         try:
-            if fresh and self.sample_every:
+            if fresh and self.sample_every and self.dist.is_main:
                 sample = self.preview()
                 first = {"step": 0, "time": 0.0, "epoch": 0}
                 first.update({f"sample/{k}": float(v) for k, v in sample.metrics.items()})
@@ -226,10 +284,10 @@ class Engine:
                 self.listener.on_metrics(first)
             batches = order.iterate(self.epoch, self.batch_in_epoch)
             while self.step < self.total_steps:
-                if self._stop.is_set():
+                if self._agreed_stop or (self._stop.is_set() and not self.dist.enabled):
                     break
                 if self._pause.is_set():
-                    self.run_dir.append_metrics(pending)
+                    self._write_metrics(pending)
                     pending.clear()
                     self._set_state("paused")
                     while self._pause.is_set() and not self._stop.is_set():
@@ -247,9 +305,15 @@ class Engine:
                 if self.batch_in_epoch >= order.batches_per_epoch:
                     self.epoch, self.batch_in_epoch = epoch + 1, 0
                 row = {"step": self.step, "time": round(self._elapsed(), 4), "epoch": self.epoch}
+                values = [float(v) for v in losses.values()]
+                if self.dist.enabled:  # the losses of the global batch; stop together
+                    from studio.core import distributed
+
+                    values, self._agreed_stop = distributed.average_values(
+                        values, self._stop.is_set(), self.device
+                    )
                 bad = []
-                for name, value in losses.items():
-                    value = float(value)
+                for name, value in zip(losses, values, strict=True):
                     row[name] = value
                     if not math.isfinite(value):
                         bad.append(name)
@@ -268,16 +332,18 @@ class Engine:
                     row.update(self._validate())
                 if self.sample_every and self.step % self.sample_every == 0:
                     sample = self.preview()
-                    row.update({f"sample/{k}": float(v) for k, v in sample.metrics.items()})
+                    if sample is not None:
+                        row.update({f"sample/{k}": float(v) for k, v in sample.metrics.items()})
                 pending.append(row)
-                self.listener.on_metrics(row)
+                if self.dist.is_main:
+                    self.listener.on_metrics(row)
                 now = time.perf_counter()
                 if now - last_flush > METRICS_FLUSH_S:
-                    self.run_dir.append_metrics(pending)
+                    self._write_metrics(pending)
                     pending.clear()
                     last_flush = now
                 if self.checkpoint_every and self.step % self.checkpoint_every == 0:
-                    self.run_dir.append_metrics(pending)
+                    self._write_metrics(pending)
                     pending.clear()
                     self.save_checkpoint()
         except torch.cuda.OutOfMemoryError:
@@ -292,10 +358,17 @@ class Engine:
                 f"training failed at step {self.step}: {type(exc).__name__}: {exc}; "
                 f"{self._keep_msg()}."
             )
+            if self.dist.enabled and _is_peer_failure(exc):
+                msg = (
+                    f"another process of this {self.dist.world_size}-process job stopped "
+                    f"at step {self.step} ({str(exc).splitlines()[0][:160]}); "
+                    f"{self._keep_msg()}. Run the same torchrun command with --resume "
+                    "to continue."
+                )
             self._event(msg + "\n" + traceback.format_exc(), "ERROR")
             result = EngineResult("failed", self.step, msg)
         finally:
-            self.run_dir.append_metrics(pending)
+            self._write_metrics(pending)
         if result is None:
             if self.sample_every and self.step % self.sample_every != 0:
                 self.preview()

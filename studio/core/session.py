@@ -78,6 +78,7 @@ def create_engine(
     listener=None,
 ):
     """Create a run directory and an engine ready to ``run()`` from step 0."""
+    from studio.core import distributed
     from studio.core.devices import resolve_device, resolve_precision
     from studio.core.engine import Engine
 
@@ -87,8 +88,9 @@ def create_engine(
             f"model {spec.id} trains on {', '.join(spec.dataset_kinds)} data, "
             f"but dataset {dataset.id} is {dataset.kind}"
         )
-    device = resolve_device(settings.device)
+    device = resolve_device(distributed.local_device(settings.device))
     resolve_precision(settings.precision, device)  # refuse before anything is written
+    dist = distributed.setup(device)
     record = RunRecord(
         model=spec.id,
         plugin=source.plugin,
@@ -106,6 +108,7 @@ def create_engine(
         extra={
             "validate_every": settings.validate_every,
             "keep_checkpoints": settings.keep_checkpoints,
+            "world_size": dist.world_size,
         },
     )
     loaded = _load_dataset(dataset)
@@ -119,7 +122,8 @@ def create_engine(
         per_epoch = BatchOrder(loaded.train, trainer.batch_size, settings.seed).batches_per_epoch
         record.steps = settings.epochs * per_epoch
         record.extra["epochs"] = settings.epochs
-    run = RunDir.create(run_path, record)
+    # Rank 0 alone writes the run directory; the other ranks only compute.
+    run = RunDir.create(run_path, record) if dist.is_main else RunDir(run_path)
     return Engine(
         run,
         trainer,
@@ -131,6 +135,7 @@ def create_engine(
         validate_every=settings.validate_every,
         keep_checkpoints=settings.keep_checkpoints,
         listener=listener,
+        dist=dist,
     )
 
 
@@ -150,7 +155,8 @@ def resume_engine(
     run to another device (default: the one it was trained on, or the best available
     if that one is gone).
     """
-    from studio.core.devices import DeviceError
+    from studio.core import distributed
+    from studio.core.devices import DeviceError, resolve_device
     from studio.core.engine import Engine
 
     run = RunDir(run_path)
@@ -161,14 +167,17 @@ def resume_engine(
     source, dataset = resolve(record)
     config = cfg.build(source.spec.config_class, record.config)
     loaded = _load_dataset(dataset)
+    if distributed.launched_by_torchrun():
+        device = distributed.local_device(device or "auto")
     try:
         trainer = _build_trainer(source.spec, config, loaded, device or record.device, record.seed)
     except DeviceError:
         if device:
             raise
         trainer = _build_trainer(source.spec, config, loaded, "auto", record.seed)
+    dist = distributed.setup(resolve_device(str(trainer.device)))
     steps = int(total_steps if total_steps is not None else record.steps)
-    if steps != record.steps:
+    if steps != record.steps and dist.is_main:
         record.steps = steps
         run.write_record(record)
     engine = Engine(
@@ -182,9 +191,11 @@ def resume_engine(
         validate_every=record.extra.get("validate_every", 0),
         keep_checkpoints=record.extra.get("keep_checkpoints", 3),
         listener=listener,
+        dist=dist,
     )
     engine.restore(checkpoint)
-    run.truncate_metrics_after(engine.step)
+    if dist.is_main:
+        run.truncate_metrics_after(engine.step)
     return engine
 
 

@@ -50,6 +50,7 @@ class Trainer:
         self.device = torch.device(device)
         self.amp_dtype: torch.dtype | None = None  # set by the engine
         self.scaler: torch.amp.GradScaler | None = None  # set by the engine for fp16
+        self.distributed = False  # set by the engine under torchrun: average gradients
 
     # --- to implement --------------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
@@ -100,19 +101,28 @@ class Trainer:
     def optimize(
         self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, clip: float | None = None
     ) -> None:
-        """zero_grad, backward, optional gradient clipping, step; loss scaling for fp16."""
+        """zero_grad, backward, optional gradient clipping, step; loss scaling for fp16;
+        under torchrun the gradients are averaged across processes before the step."""
         optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
+            self._sync(optimizer)
             if clip:
                 self.scaler.unscale_(optimizer)
                 self._clip(optimizer, clip)
             self.scaler.step(optimizer)
         else:
             loss.backward()
+            self._sync(optimizer)
             if clip:
                 self._clip(optimizer, clip)
             optimizer.step()
+
+    def _sync(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.distributed:
+            from studio.core.distributed import average_gradients
+
+            average_gradients(p for g in optimizer.param_groups for p in g["params"])
 
     @staticmethod
     def _clip(optimizer: torch.optim.Optimizer, clip: float) -> None:
