@@ -30,6 +30,7 @@ from studio.core.errors import DatasetError
 from studio.core.listener import EngineListener
 from studio.core.rundir import RunDir, RunDirError, list_runs
 from studio.core.session import TrainSettings, create_engine, resume_engine
+from studio.core.tensorboard import TensorBoardMissing
 from studio.plugins import PluginManager, load_plugins
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NAN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -360,6 +361,7 @@ def cmd_train(args, extra: list[str]) -> int:
         precision=pick("precision", "fp32"),
         sample_every=pick("sample_every", 100),
         checkpoint_every=pick("checkpoint_every", 500),
+        tensorboard=bool(args.tensorboard),
     )
     engine = create_engine(source, dataset, config, settings, args.run_dir, _progress())
     return _run_engine(engine)
@@ -444,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--sample-every", type=int, help="preview samples every N steps (0: never)")
     t.add_argument("--checkpoint-every", type=int, help="checkpoint every N steps (0: at end)")
     t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
+    t.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also write TensorBoard event files to RUN_DIR/tensorboard",
+    )
     t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
     t.add_argument("--help-model", action="store_true", help="list the model's settings")
 
@@ -491,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"genai-studio-cli: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (RunDirError, ValueError, KeyError) as exc:
+    except (RunDirError, ValueError, KeyError, TensorBoardMissing) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"genai-studio-cli: error: {msg}", file=sys.stderr)
         return EXIT_USAGE

@@ -30,6 +30,7 @@ class TrainSettings:
     checkpoint_every: int = 500
     validate_every: int = 0
     keep_checkpoints: int = 3
+    tensorboard: bool = False  # also write TensorBoard event files in <run>/tensorboard
 
 
 @dataclass
@@ -46,6 +47,12 @@ def _load_dataset(dataset: DatasetSpec):
     if not loaded.name:
         loaded.name = dataset.id
     return loaded
+
+
+def _with_tensorboard(listener, run_path: Path):
+    from studio.core.tensorboard import Listeners, TensorBoardListener
+
+    return Listeners(listener, TensorBoardListener(run_path))
 
 
 def _dataset_record(dataset: DatasetSpec) -> dict[str, Any]:
@@ -109,6 +116,7 @@ def create_engine(
             "validate_every": settings.validate_every,
             "keep_checkpoints": settings.keep_checkpoints,
             "world_size": dist.world_size,
+            "tensorboard": settings.tensorboard,
         },
     )
     loaded = _load_dataset(dataset)
@@ -122,6 +130,8 @@ def create_engine(
         per_epoch = BatchOrder(loaded.train, trainer.batch_size, settings.seed).batches_per_epoch
         record.steps = settings.epochs * per_epoch
         record.extra["epochs"] = settings.epochs
+    if settings.tensorboard and dist.is_main:
+        listener = _with_tensorboard(listener, run_path)  # refuses before the run exists
     # Rank 0 alone writes the run directory; the other ranks only compute.
     run = RunDir.create(run_path, record) if dist.is_main else RunDir(run_path)
     return Engine(
@@ -176,6 +186,8 @@ def resume_engine(
             raise
         trainer = _build_trainer(source.spec, config, loaded, "auto", record.seed)
     dist = distributed.setup(resolve_device(str(trainer.device)))
+    if record.extra.get("tensorboard") and dist.is_main:
+        listener = _with_tensorboard(listener, run.path)
     steps = int(total_steps if total_steps is not None else record.steps)
     if steps != record.steps and dist.is_main:
         record.steps = steps

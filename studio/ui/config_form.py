@@ -72,6 +72,9 @@ class ConfigForm(QWidget):
         form.addRow("Precision", self.precision)
         form.addRow("Sample every", self.sample_every)
         form.addRow("Checkpoint every", self.checkpoint_every)
+        self.tensorboard = QCheckBox("Also write TensorBoard event files")
+        self.tensorboard.setToolTip("Scalars and image samples in <run>/tensorboard")
+        form.addRow("", self.tensorboard)
         layout.addWidget(engine)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b;")
@@ -86,6 +89,7 @@ class ConfigForm(QWidget):
             w.valueChanged.connect(self._on_edit)
         for w in (self.device, self.precision):
             w.currentTextChanged.connect(self._on_edit)
+        self.tensorboard.toggled.connect(self._on_edit)
 
     def set_devices(self, devices: list[str]) -> None:
         current = self.device.currentText()
@@ -226,6 +230,7 @@ class ConfigForm(QWidget):
             precision=self.precision.currentText(),
             sample_every=self.sample_every.value(),
             checkpoint_every=self.checkpoint_every.value(),
+            tensorboard=self.tensorboard.isChecked(),
         )
         return config, settings
 
@@ -251,6 +256,8 @@ class ConfigForm(QWidget):
             "--checkpoint-every",
             str(self.checkpoint_every.value()),
         ]
+        if self.tensorboard.isChecked():
+            parts.append("--tensorboard")
         defaults = {i.name: i.default for i in cfg.describe(self.spec.config_class)}
         for name, value in self.raw_config().items():
             if str(value) != str(defaults[name]) and not (

@@ -125,6 +125,12 @@ class MainWindow(QMainWindow):
         self.runs = RunList(self.workspace)
         self.runs.run_opened.connect(self.open_run)
         self.form = ConfigForm()
+        self.form.tensorboard.setChecked(
+            self.settings.value("training/tensorboard", False, type=bool)
+        )
+        self.form.tensorboard.toggled.connect(
+            lambda on: self.settings.setValue("training/tensorboard", on)
+        )
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
