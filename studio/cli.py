@@ -6,6 +6,7 @@
         --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
     genai-studio-cli train --resume --run-dir DIR [--steps N]
     genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
+    genai-studio-cli export --run-dir DIR --format ID --out FILE
 
 Exit codes: 0 done (or stopped by request), 1 training failed, 2 bad arguments or
 input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C (after a
@@ -185,6 +186,43 @@ def cmd_inspect(manager: PluginManager, args) -> int:
             print(f"    {item['file']}: {item['reason']}")
         if len(skipped) > 50:
             print(f"    ... and {len(skipped) - 50:,} more (--json lists all)")
+    return EXIT_OK
+
+
+def _exporters_for(manager: PluginManager, model) -> dict[str, Any]:
+    """Exporters that apply to ``model`` (by model id or sample kind), by id."""
+    return {
+        e.id: e
+        for e in manager.exporters.values()
+        if not e.applies_to or model.id in e.applies_to or model.sample_kind in e.applies_to
+    }
+
+
+def cmd_export(args) -> int:
+    """Write a run's latest weights in another format (ONNX, safetensors...)."""
+    from studio.core.session import RunSampler
+
+    manager = _plugins(args)
+    run = RunDir(args.run_dir)
+    if not run.is_run():
+        raise UsageError(f"--run-dir: {args.run_dir} holds no run (no config.json)")
+    record = run.record()
+    spec = manager.model_source(record.model).spec
+    found = _exporters_for(manager, spec)
+    listing = ", ".join(f"{k} ({e.name}, {e.suffix})" for k, e in found.items()) or "none"
+    if not args.format:
+        raise UsageError(f"--format is required; for model {spec.id}: {listing}")
+    if args.format not in found:
+        raise UsageError(f"--format {args.format!r}: for model {spec.id} choose from {listing}")
+    exporter = found[args.format]
+    out = Path(args.out)
+    if not out.suffix:
+        out = out.with_suffix(exporter.suffix)
+    sampler = RunSampler(args.run_dir, manager.resolve_run, device="cpu")
+    trainer = sampler.trainer()
+    exporter.export(trainer, out)
+    print(f"{exporter.name} of {run.name} (checkpoint at step {sampler.checkpoint_step})")
+    print(f"written to {out}")
     return EXIT_OK
 
 
@@ -454,6 +492,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
     t.add_argument("--help-model", action="store_true", help="list the model's settings")
 
+    e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
+    e.add_argument("--run-dir", type=Path, required=True)
+    e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
+    e.add_argument("--out", required=True, help="output file")
+
     s = sub.add_parser("sample", help="sample from a run's latest checkpoint")
     s.add_argument("--run-dir", type=Path, required=True)
     s.add_argument("--out", required=True, help="output file (JSON or PNG by sample kind)")
@@ -494,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             "plugins": cmd_plugins,
             "runs": cmd_runs,
             "sample": cmd_sample,
+            "export": cmd_export,
         }[args.command](args)
     except UsageError as exc:
         print(f"genai-studio-cli: error: {exc}", file=sys.stderr)

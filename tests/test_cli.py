@@ -289,3 +289,32 @@ def test_sample_options_are_passed_and_bad_ones_named(tmp_path, capsys):
     assert "--option" in capsys.readouterr().err
     assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "oops") == 2
     assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_export_lists_formats_and_writes_the_chosen_one(tmp_path, capsys):
+    from safetensors.torch import load_file
+
+    run = tmp_path / "run"
+    args = ["--model", "gan-mlp", "--steps", "2", "--sample-every", "0", "--run-dir", str(run)]
+    assert run_cli("train", *args) == 0
+    capsys.readouterr()
+    assert run_cli("export", "--run-dir", str(run), "--out", str(tmp_path / "g")) == 2
+    err = capsys.readouterr().err
+    assert "--format is required" in err and "image-gan-onnx" in err
+    out = tmp_path / "g"
+    assert (
+        run_cli(
+            "export", "--run-dir", str(run), "--format", "image-gan-safetensors", "--out", str(out)
+        )
+        == 0
+    )
+    assert "checkpoint at step 2" in capsys.readouterr().out
+    weights = load_file(out.with_suffix(".safetensors"))
+    assert weights and all(t.is_floating_point() for t in weights.values())
+    numbers = tmp_path / "numbers"
+    assert (
+        run_cli("train", "--model", "gan-numbers", "--steps", "2", "--run-dir", str(numbers)) == 0
+    )
+    capsys.readouterr()
+    assert run_cli("export", "--run-dir", str(numbers), "--format", "x", "--out", str(out)) == 2
+    assert "for model gan-numbers choose from none" in capsys.readouterr().err

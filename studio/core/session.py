@@ -253,6 +253,10 @@ class RunSampler:
             self._loaded_from = latest
         return self._trainer
 
+    def trainer(self):
+        """The trainer with the latest checkpoint's weights loaded (for exporters)."""
+        return self._ensure()
+
     def sample(self, seed: int = 0, n: int | None = None, **options: Any):
         """A sample from the latest checkpoint with a generator seeded by ``seed``.
 
