@@ -1,0 +1,282 @@
+"""Sampling widget of the image GANs (Qt: imported only when the widget is shown).
+
+Top: a batch of generated images at a seed (for the conditional GAN: of one class, of
+every class, or of a mix of two classes by weight, as the book's chapter 5 mixes
+eyeglasses and no eyeglasses). Below: the latent space explorer, interpolation
+between the latents of two seeds and the arithmetic a - b + c, every image captioned
+with the seeds (and classes) that reproduce it. All sampling goes through
+``request_sample``: the model runs on a worker thread, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import api
+from studio.api_qt import ImagesView, SamplingWidget
+
+EVERY_CLASS = "every class"
+NO_MIX = "no mix"
+STRIP_PIXELS = 96  # each explorer image is shown this many pixels wide
+
+
+def to_pixmap(image: np.ndarray, side: int) -> QPixmap:
+    """One (H, W, C) uint8 image, scaled (nearest neighbour: crisp pixels) to ``side``."""
+    img = np.ascontiguousarray(image, dtype=np.uint8)
+    h, w, c = img.shape
+    fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+    qimage = QImage(img.data, w, h, w * c, fmt).copy()  # copy: own the pixels
+    return QPixmap.fromImage(qimage).scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+
+
+class StripView(QWidget):
+    """A row of images, each with its caption underneath (the explorer's results)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setMinimumHeight(STRIP_PIXELS + 60)
+        self.inner = QWidget()
+        self.grid = QGridLayout(self.inner)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll.setWidget(self.inner)
+        outer.addWidget(self.scroll)
+        self.captions: list[str] = []
+
+    def show_images(self, sample: api.Images) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.captions = list(sample.labels or [""] * len(sample.images))
+        for i, (image, caption) in enumerate(zip(sample.images, self.captions, strict=True)):
+            picture = QLabel()
+            picture.setPixmap(to_pixmap(image, STRIP_PIXELS))
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            text = QLabel(caption.replace(", ", "\n"))
+            text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.grid.addWidget(picture, 0, i)
+            self.grid.addWidget(text, 1, i)
+
+
+class ImageGANWidget(SamplingWidget):
+    """Batch sampling (with class and two-class mix for the conditional GAN) and the
+    latent space explorer."""
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.conditional = context.model.id == "cgan"
+        self._mode = "batch"  # what the pending request is: batch | explore
+        self.classes: list[str] = []
+
+        self.count = QSpinBox(minimum=1, maximum=256, value=64)
+        self.count.setToolTip("Images in the batch (every class: spread over the classes)")
+        self.controls.insertWidget(2, QLabel("Images"))
+        self.controls.insertWidget(3, self.count)
+
+        # --- class and mix (conditional GAN only) ---------------------------------
+        self.class_box = QComboBox()
+        self.mix_box = QComboBox()
+        self.mix_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
+        self.mix_slider.setFixedWidth(120)
+        self.mix_label = QLabel()
+        self.mix_label.setMinimumWidth(110)  # fixed: a label that resizes re-lays out
+        self.mix_slider.valueChanged.connect(self._update_mix_label)
+        self.class_box.currentIndexChanged.connect(self._update_mix_enabled)
+        self.mix_box.currentIndexChanged.connect(self._update_mix_enabled)
+        if self.conditional:
+            at = self.controls.count() - 1  # before the stretch
+            for w in (
+                QLabel("Class"),
+                self.class_box,
+                QLabel("mixed with"),
+                self.mix_box,
+                self.mix_slider,
+                self.mix_label,
+            ):
+                self.controls.insertWidget(at, w)
+                at += 1
+
+        # --- views -----------------------------------------------------------------
+        self.view = ImagesView()
+        self.body.addWidget(self.view, 3)
+        self.explorer = self._build_explorer()
+        self.body.addWidget(self.explorer, 2)
+        self._fill_classes([])
+        self._update_mix_label()
+        self._update_mix_enabled()
+
+    def _build_explorer(self) -> QGroupBox:
+        box = QGroupBox("Latent space explorer")
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.seed_boxes: dict[str, QSpinBox] = {}
+        self.class_boxes: dict[str, QComboBox] = {}
+        for i, name in enumerate("abc"):
+            spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=i + 1)
+            spin.setToolTip(f"Latent vector {name} is drawn from this seed")
+            self.seed_boxes[name] = spin
+            row.addWidget(QLabel(f"{name}: seed"))
+            row.addWidget(spin)
+            if self.conditional:
+                combo = QComboBox()
+                self.class_boxes[name] = combo
+                row.addWidget(QLabel("class"))
+                row.addWidget(combo)
+            row.addSpacing(12)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        self.steps = QSpinBox(minimum=2, maximum=32, value=8)
+        self.spherical = QCheckBox("spherical")
+        self.spherical.setToolTip("Interpolate along the sphere Gaussian latents live near")
+        self.interpolate_button = QPushButton("Interpolate a \u2192 b")
+        self.interpolate_button.clicked.connect(self.interpolate)
+        self.arithmetic_button = QPushButton("a \u2212 b + c")
+        self.arithmetic_button.setToolTip(
+            "The image of latent a - b + c (the book's 'man with glasses - man + woman')"
+        )
+        self.arithmetic_button.clicked.connect(self.arithmetic)
+        for w in (QLabel("Steps"), self.steps, self.spherical, self.interpolate_button):
+            row.addWidget(w)
+        row.addSpacing(12)
+        row.addWidget(self.arithmetic_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.strip = StripView()
+        layout.addWidget(self.strip, 1)
+        self._set_explorer_enabled(False)
+        return box
+
+    # --- classes ---------------------------------------------------------------------
+    def _fill_classes(self, classes: list[str]) -> None:
+        """List ``classes`` in every class picker (kept if they have not changed)."""
+        if classes == self.classes and self.class_box.count():
+            return
+        self.classes = list(classes)
+        self.class_box.clear()
+        self.class_box.addItem(EVERY_CLASS)
+        self.class_box.addItems(self.classes)
+        self.mix_box.clear()
+        self.mix_box.addItem(NO_MIX)
+        self.mix_box.addItems(self.classes)
+        for i, combo in enumerate(self.class_boxes.values()):
+            combo.clear()
+            combo.addItems(self.classes)
+            if self.classes:
+                combo.setCurrentIndex(min(i, len(self.classes) - 1))
+        if self.conditional and not self.classes:
+            self.class_box.setToolTip("Generate once to list the classes of the run's data")
+
+    def _classes_from_previews(self, run_path: Path) -> list[str]:
+        """The classes named in the run's latest preview (one small PNG), if any."""
+        previews = sorted((run_path / "samples").glob("step_*.png"))
+        if not previews:
+            return []
+        try:
+            labels = api.Images.load_png(previews[-1]).labels or []
+        except (OSError, ValueError):
+            return []
+        return list(dict.fromkeys(labels))  # unique, in order of appearance
+
+    def set_run(self, run_path: Path | None) -> None:
+        super().set_run(run_path)
+        self._set_explorer_enabled(run_path is not None)
+        if self.conditional and run_path is not None:
+            self._fill_classes(self._classes_from_previews(Path(run_path)))
+
+    def _set_explorer_enabled(self, on: bool) -> None:
+        self.interpolate_button.setEnabled(on)
+        self.arithmetic_button.setEnabled(on)
+
+    def _update_mix_label(self) -> None:
+        w = self.mix_slider.value()
+        self.mix_label.setText(f"{w}% / {100 - w}%")
+
+    def _update_mix_enabled(self) -> None:
+        one_class = self.class_box.currentIndex() > 0
+        self.mix_box.setEnabled(one_class)
+        mixing = one_class and self.mix_box.currentIndex() > 0
+        self.mix_slider.setEnabled(mixing)
+        self.mix_label.setEnabled(mixing)
+
+    def _class_of(self, combo: QComboBox) -> int | None:
+        return combo.currentIndex() if combo.currentIndex() >= 0 else None
+
+    # --- requests --------------------------------------------------------------------
+    def sample_options(self) -> dict[str, Any]:
+        """The class, and the mix, chosen for a batch (conditional GAN)."""
+        if not self.conditional or self.class_box.currentIndex() <= 0:
+            return {}
+        options: dict[str, Any] = {"label": self.class_box.currentIndex() - 1}
+        if self.mix_box.currentIndex() > 0:
+            options["mix_with"] = self.mix_box.currentIndex() - 1
+            options["mix"] = self.mix_slider.value() / 100
+        return options
+
+    def generate(self) -> None:
+        self._mode = "batch"
+        self.request_sample(seed=self.seed.value(), n=self.count.value(), **self.sample_options())
+
+    def _explore(self, mode: str, names: str, **extra: Any) -> None:
+        options: dict[str, Any] = {"explore": mode, **extra}
+        for name in names:
+            options[f"seed_{name}"] = self.seed_boxes[name].value()
+            if self.conditional and name in self.class_boxes:
+                options[f"label_{name}"] = self._class_of(self.class_boxes[name])
+        self._mode = "explore"
+        self.request_sample(seed=self.seed.value(), **options)
+
+    def interpolate(self) -> None:
+        self._explore(
+            "interpolate", "ab", steps=self.steps.value(), spherical=self.spherical.isChecked()
+        )
+
+    def arithmetic(self) -> None:
+        self._explore("arithmetic", "abc")
+
+    def request_sample(self, seed: int = 0, n: int | None = None, **options: Any) -> None:
+        if self._run_path is not None and not self._busy:
+            self._set_explorer_enabled(False)  # one request at a time, like Generate
+        super().request_sample(seed=seed, n=n, **options)
+
+    def _on_failed(self, message: str, details: str) -> None:
+        super()._on_failed(message, details)
+        self._set_explorer_enabled(self._run_path is not None)
+
+    # --- results -----------------------------------------------------------------------
+    def show_sample(self, sample: api.Sample) -> None:
+        self._set_explorer_enabled(self._run_path is not None)
+        if self._mode == "explore":
+            self.strip.show_images(sample)
+            seeds = [c for c in sample.labels or [] if "seed" in c]
+            self.status.setText(f"{self.status.text()} Explorer: {'; '.join(seeds)}.")
+            return
+        if self.conditional and sample.labels and self.class_box.currentIndex() <= 0:
+            self._fill_classes(list(dict.fromkeys(sample.labels)))
+        self.view.show_sample(sample)

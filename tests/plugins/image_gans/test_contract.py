@@ -1,0 +1,360 @@
+"""Contract tests of the image GANs plugin: it loads, its forms build, each model trains
+a few steps through the real engine with finite losses, samples (only from the
+generator it is given), checkpoints and resumes; the explorer and the class mix do
+what they say; the generator exports to safetensors and to ONNX (run in onnxruntime);
+a dropped folder of colour images trains at 64x64; the widget samples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from studio import api
+from studio.core import config as cfg
+from studio.core.rundir import RunDir
+from studio.core.session import RunSampler, TrainSettings, create_engine, resume_engine
+
+MODELS = ["gan-mlp", "dcgan", "cgan"]
+# Small networks: these tests check the plumbing, the learning tests check learning.
+TINY = {
+    "gan-mlp": {"hidden": 32, "batch_size": 32, "preview_images": 16},
+    "dcgan": {"image_size": 32, "ngf": 8, "ndf": 8, "batch_size": 32, "preview_images": 16},
+    "cgan": {"ngf": 8, "ndf": 8, "batch_size": 16, "critic_steps": 2},
+}
+
+
+def tiny_trainer(plugins, model: str, **overrides):
+    """A trainer of ``model`` on the digits, built outside the engine (seeded)."""
+    spec = plugins.models[model]
+    config = cfg.build(spec.config_class, {**TINY[model], **overrides})
+    torch.manual_seed(0)
+    return spec.trainer_factory(config, plugins.dataset("digits").loader(), torch.device("cpu"))
+
+
+def train_steps(trainer, steps: int) -> None:
+    images, labels = trainer.dataset.train
+    n = trainer.batch_size
+    for step in range(steps):
+        idx = torch.arange(step * n, (step + 1) * n) % len(images)
+        trainer.train_step((images[idx], labels[idx]), step)
+
+
+def test_plugin_loads_with_its_models_dataset_and_exporters(plugins):
+    assert plugins.records["image_gans"].ok, plugins.records["image_gans"].errors
+    for model in MODELS:
+        spec = plugins.models[model]
+        assert spec.default_dataset == "digits"
+        assert set(spec.presets) == {"book defaults", "quick CPU"}
+        assert plugins.datasets["digits"].kind in spec.dataset_kinds
+        assert spec.sample_kind == "images"
+    assert plugins.models["cgan"].dataset_kinds == ("labelled-images",)
+    assert {"image-gan-onnx", "image-gan-safetensors"} <= set(plugins.exporters)
+    assert set(plugins.exporters["image-gan-onnx"].applies_to) == set(MODELS)
+
+
+def test_digits_are_embedded_labelled_images(plugins):
+    spec = plugins.dataset("digits")
+    data = spec.loader()
+    images, labels = data.train
+    assert data.kind == "labelled-images" and spec.items == len(images) == 1797
+    assert images.shape == (1797, 1, 32, 32) and images.dtype == torch.uint8
+    assert int(images.max()) == 255 and int(images.min()) == 0
+    assert labels.dtype == torch.int64 and sorted(labels.unique().tolist()) == list(range(10))
+    assert data.info["classes"] == [str(i) for i in range(10)]
+
+
+def test_book_presets_are_the_book_settings(plugins):
+    mlp = cfg.build(plugins.models["gan-mlp"].config_class, {})
+    assert (mlp.latent_dim, mlp.hidden, mlp.lr, mlp.dropout) == (100, 256, 1e-4, 0.3)
+    dc = cfg.build(plugins.models["dcgan"].config_class, {})
+    assert (dc.lr, dc.beta1, dc.beta2, dc.image_size, dc.ngf, dc.ndf) == (
+        2e-4,
+        0.5,
+        0.999,
+        64,
+        64,
+        64,
+    )
+    cg = cfg.build(plugins.models["cgan"].config_class, {})
+    assert (cg.loss, cg.critic_steps, cg.gp_weight) == ("wgan-gp", 5, 10.0)
+
+
+def test_networks_have_the_book_shapes(plugins):
+    mlp = tiny_trainer(plugins, "gan-mlp", hidden=256)
+    sizes = [m.out_features for m in mlp.generator.modules() if isinstance(m, torch.nn.Linear)]
+    assert sizes == [256, 512, 1024, 28 * 28]
+    sizes = [m.out_features for m in mlp.discriminator.modules() if isinstance(m, torch.nn.Linear)]
+    assert sizes == [1024, 512, 256, 1]
+    for size in (32, 64):
+        dc = tiny_trainer(plugins, "dcgan", image_size=size, channels=3, ngf=64, ndf=64)
+        with torch.no_grad():
+            out = dc.generator(torch.randn(2, 100))
+            assert out.shape == (2, 3, size, size) and out.abs().max() <= 1
+            assert dc.discriminator(out).shape == (2,)
+        convs = [m for m in dc.generator.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+        assert convs[0].out_channels == 64 * (8 if size == 64 else 4)
+        weights = torch.cat([c.weight.detach().flatten() for c in convs])
+        assert abs(float(weights.std()) - 0.02) < 0.002  # N(0, 0.02) initialisation
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_config_form_builds_from_the_dataclass(qtbot, plugins, model):
+    from studio.ui.config_form import ConfigForm
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    spec = plugins.models[model]
+    form.set_model(spec)
+    assert set(form.editors) == {i.name for i in cfg.describe(spec.config_class)}
+    form.preset.setCurrentText("quick CPU")
+    config, settings = form.values()
+    assert config.lr == spec.presets["quick CPU"]["lr"]
+    assert settings.steps == spec.presets["quick CPU"]["steps"]
+    assert f"--model {model}" in form.command.toPlainText()
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_trains_samples_checkpoints_and_resumes(plugins, tmp_path, model):
+    source = plugins.model_source(model)
+    dataset = plugins.dataset(source.spec.default_dataset)
+    config = cfg.build(source.spec.config_class, TINY[model])
+    settings = TrainSettings(steps=12, device="cpu", sample_every=6, checkpoint_every=6)
+    result = create_engine(source, dataset, config, settings, tmp_path / "r").run()
+    assert result.state == "finished", result.message
+    run = RunDir(tmp_path / "r")
+    rows = [r for r in run.read_metrics() if "g_loss" in r]
+    assert len(rows) == 12
+    assert all(math.isfinite(v) for r in rows for k, v in r.items() if k.endswith("loss"))
+    assert run.checkpoint_steps() == [6, 12]
+    previews = [r for r in run.read_metrics() if "sample/mean_image_error" in r]
+    assert [r["step"] for r in previews] == [0, 6, 12]
+
+    sample = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=1, n=10)
+    assert isinstance(sample, api.Images) and sample.images.dtype == np.uint8
+    assert sample.images.shape[0] == 10 and sample.images.shape[-1] == 1
+    again = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=1, n=10)
+    assert np.array_equal(sample.images, again.images)  # same seed and checkpoint
+    other = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=2, n=10)
+    assert not np.array_equal(sample.images, other.images)
+
+    engine = resume_engine(tmp_path / "r", plugins.resolve_run, total_steps=18)
+    assert engine.step == 12 and engine.run().state == "finished"
+    assert run.checkpoint_steps()[-1] == 18
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_sample_draws_only_from_the_generator_it_is_given(plugins, model):
+    trainer = tiny_trainer(plugins, model)
+    train_steps(trainer, 2)
+    state = torch.get_rng_state()
+    with trainer.eval_mode():
+        a = trainer.sample(torch.Generator().manual_seed(7))
+        b = trainer.sample(torch.Generator().manual_seed(7))
+    assert torch.equal(state, torch.get_rng_state())  # the training stream is untouched
+    assert np.array_equal(a.images, b.images)
+    assert set(a.metrics) == {"mean_image_error", "diversity"}
+
+
+@pytest.mark.parametrize("precision", ["bf16"])
+@pytest.mark.parametrize("model", MODELS)
+def test_trains_under_mixed_precision(plugins, tmp_path, model, precision):
+    source = plugins.model_source(model)
+    config = cfg.build(source.spec.config_class, TINY[model])
+    settings = TrainSettings(
+        steps=2, device="cpu", precision=precision, sample_every=2, checkpoint_every=0
+    )
+    result = create_engine(
+        source, plugins.dataset("digits"), config, settings, tmp_path / "r"
+    ).run()
+    assert result.state == "finished", result.message
+
+
+def test_cgan_preview_shows_every_class_a_row_each(plugins):
+    trainer = tiny_trainer(plugins, "cgan")
+    with trainer.eval_mode():
+        sample = trainer.sample(torch.Generator().manual_seed(0))
+    assert sample.images.shape[0] == 100  # 10 classes x 10: a 10 x 10 grid
+    assert sample.labels == [str(c) for c in range(10) for _ in range(10)]
+
+
+def test_cgan_samples_a_class_and_mixes_two(plugins):
+    trainer = tiny_trainer(plugins, "cgan")
+    train_steps(trainer, 2)
+    with trainer.eval_mode():
+
+        def draw(**options):
+            return trainer.sample(torch.Generator().manual_seed(3), 6, **options)
+
+        three = draw(label=3)
+        assert three.labels == ["3"] * 6 and not three.metrics
+        assert np.array_equal(draw(label=3, mix_with=8, mix=1.0).images, three.images)
+        assert np.array_equal(draw(label=8, mix_with=3, mix=0.0).images, three.images)
+        half = draw(label=3, mix_with=8, mix=0.5)
+        assert half.labels == ["0.5x3 + 0.5x8"] * 6
+        assert not np.array_equal(half.images, three.images)
+        # The mixed label vector is what the generator was given.
+        z = trainer.noise(6, torch.Generator().manual_seed(3))
+        y = torch.zeros(6, 10)
+        y[:, 3] = y[:, 8] = 0.5
+        from studio_plugins.image_gans.trainer import to_uint8
+
+        assert np.array_equal(to_uint8(trainer.generate(z, y)), half.images)
+        with pytest.raises(ValueError, match="not one of"):
+            draw(label=10)
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_explorer_interpolates_and_does_arithmetic_from_seeds(plugins, model):
+    from studio_plugins.image_gans.explore import latent
+    from studio_plugins.image_gans.trainer import to_uint8
+
+    trainer = tiny_trainer(plugins, model)
+    train_steps(trainer, 2)
+    g = torch.Generator().manual_seed(0)
+    extra = {"label_a": 1, "label_b": 7} if model == "cgan" else {}
+    with trainer.eval_mode():
+        strip = trainer.sample(g, explore="interpolate", seed_a=11, seed_b=22, steps=5, **extra)
+        assert strip.images.shape[0] == 5
+        assert strip.labels[0].startswith("a: seed 11") and strip.labels[-1].startswith(
+            "b: seed 22"
+        )
+        if model == "cgan":
+            assert strip.labels[0] == "a: seed 11, class 1"
+        ends = torch.cat([latent(100, 11), latent(100, 22)])
+        y = torch.eye(10)[[1, 7]] if model == "cgan" else None
+        # Each end is the image of its seed's latent alone (eval mode: batch-independent).
+        assert np.array_equal(to_uint8(trainer.generate(ends, y)), strip.images[[0, -1]])
+
+        sums = trainer.sample(g, explore="arithmetic", seed_a=1, seed_b=2, seed_c=3)
+        assert sums.images.shape[0] == 4 and sums.labels[3] == "a - b + c"
+        z = latent(100, 1) - latent(100, 2) + latent(100, 3)
+        y = torch.eye(10)[[0]] if model == "cgan" else None  # class 0 - 0 + 0
+        assert np.array_equal(to_uint8(trainer.generate(z, y)), sums.images[3:])
+        spherical = trainer.sample(g, explore="interpolate", seed_a=11, seed_b=22, spherical=True)
+        assert spherical.images.shape[0] == 8
+        with pytest.raises(ValueError, match="unknown explore mode"):
+            trainer.sample(g, explore="zoom")
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_generator_exports_to_onnx_and_safetensors(plugins, tmp_path, model):
+    import onnxruntime as ort
+    from safetensors.torch import load_file
+
+    trainer = tiny_trainer(plugins, model)
+    train_steps(trainer, 3)  # batch norm running statistics away from their start
+    onnx_path, st_path = tmp_path / "g.onnx", tmp_path / "g.safetensors"
+    plugins.exporters["image-gan-onnx"].export(trainer, onnx_path)
+    plugins.exporters["image-gan-safetensors"].export(trainer, st_path)
+
+    z = torch.randn(5, 100, generator=torch.Generator().manual_seed(0))
+    feeds = {"z": z.numpy()}
+    y = None
+    if model == "cgan":
+        y = torch.eye(10)[[0, 3, 5, 7, 9]] * 0.7 + torch.eye(10)[[1, 1, 2, 2, 4]] * 0.3
+        feeds["labels"] = y.numpy()
+    with trainer.eval_mode():
+        expected = trainer.generate(z, y).numpy()
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    got = session.run(["images"], feeds)[0]
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    meta = session.get_modelmeta().custom_metadata_map
+    assert meta["latent_dim"] == "100"
+
+    weights = load_file(str(st_path))
+    assert weights.keys() == trainer.generator.state_dict().keys()
+    fresh = tiny_trainer(plugins, model)
+    fresh.generator.load_state_dict(weights)
+    with fresh.eval_mode():
+        assert np.array_equal(fresh.generate(z, y).numpy(), expected)
+
+
+def test_a_dropped_folder_of_colour_images_trains_dcgan_at_64(plugins, tmp_path):
+    """The readers' lazily decoded files, through prepare_images, at 64x64 colour."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls in ("cats", "dogs"):
+        (tmp_path / "drop" / cls).mkdir(parents=True)
+        for i in range(12):
+            pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "drop" / cls / f"{i}.png")
+    dataset = plugins.dataset_from_path(tmp_path / "drop", reader="image-classes")
+    source = plugins.model_source("dcgan")
+    config = cfg.build(
+        source.spec.config_class,
+        {"image_size": 64, "channels": 3, "ngf": 4, "ndf": 4, "batch_size": 8, "preview_images": 4},
+    )
+    settings = TrainSettings(steps=3, device="cpu", sample_every=3, checkpoint_every=3)
+    assert create_engine(source, dataset, config, settings, tmp_path / "r").run().state == (
+        "finished"
+    )
+    sample = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=0, n=2)
+    assert sample.images.shape == (2, 64, 64, 3)
+    # The conditional GAN takes the sub-folders as classes.
+    cgan = plugins.model_source("cgan")
+    config = cfg.build(cgan.spec.config_class, {"ngf": 4, "ndf": 4, "batch_size": 8})
+    settings = TrainSettings(steps=2, device="cpu", sample_every=2, checkpoint_every=0)
+    assert create_engine(cgan, dataset, config, settings, tmp_path / "c").run().state == (
+        "finished"
+    )
+    labels = api.Images.load_png(next((tmp_path / "c" / "samples").glob("*.png"))).labels
+    assert list(dict.fromkeys(labels)) == ["cats", "dogs"]
+
+
+def test_cgan_refuses_unlabelled_images(plugins):
+    spec = plugins.models["cgan"]
+    images = plugins.dataset("digits").loader().train[0]
+    flat = api.LoadedDataset(kind="images", train=(images,))
+    config = cfg.build(spec.config_class, TINY["cgan"])
+    with pytest.raises(api.DatasetError, match="labelled images"):
+        spec.trainer_factory(config, flat, torch.device("cpu"))
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_sampling_widget_samples_and_explores(qtbot, plugins, tmp_path, model):
+    from studio.api_qt import SamplingContext
+
+    source = plugins.model_source(model)
+    config = cfg.build(source.spec.config_class, TINY[model])
+    settings = TrainSettings(steps=4, device="cpu", sample_every=4, checkpoint_every=0)
+    create_engine(source, plugins.dataset("digits"), config, settings, tmp_path / "r").run()
+    widget = source.spec.widget_factory(SamplingContext(source.spec, plugins.resolve_run))
+    qtbot.addWidget(widget)
+    widget.resize(1000, 760)
+    widget.show()
+    assert not widget.generate_button.isEnabled() and not widget.interpolate_button.isEnabled()
+    widget.set_run(tmp_path / "r")
+    if model == "cgan":  # the classes are read from the run's preview
+        assert widget.classes == [str(i) for i in range(10)]
+        widget.class_box.setCurrentIndex(1 + 4)  # class "4"
+        widget.mix_box.setCurrentIndex(1 + 9)  # mixed with "9"
+        widget.mix_slider.setValue(70)
+        assert widget.sample_options() == {"label": 4, "mix_with": 9, "mix": 0.7}
+    widget.count.setValue(12)
+    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+        widget.generate_button.click()
+    sample = blocker.args[0]
+    assert sample.images.shape[0] == 12
+    if model == "cgan":
+        assert sample.labels == ["0.7x4 + 0.3x9"] * 12
+    assert "checkpoint at step 4" in widget.status.text()
+
+    widget.seed_boxes["a"].setValue(5)
+    widget.seed_boxes["b"].setValue(6)
+    widget.steps.setValue(6)
+    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+        widget.interpolate_button.click()
+    strip = blocker.args[0]
+    assert strip.images.shape[0] == 6 and strip.labels[0].startswith("a: seed 5")
+    assert widget.strip.captions == strip.labels
+    assert "a: seed 5" in widget.status.text()
+    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+        widget.arithmetic_button.click()
+    assert blocker.args[0].labels[-1] == "a - b + c"
+    assert widget.interpolate_button.isEnabled()
+    widget.grab().save(str(tmp_path / f"widget-{model}.png"))
