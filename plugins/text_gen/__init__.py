@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from studio import api
 
+from . import labelled
 from .config import ClassifierConfig, GPTConfig, LSTMConfig
 
 STUDIO_API = "1.0"
@@ -24,6 +25,36 @@ def _lstm_trainer(config, dataset, device):
     from .trainer import LSTMTrainer
 
     return LSTMTrainer(config, dataset, device)
+
+
+def _classifier_trainer(config, dataset, device):
+    from .classify import ClassifierTrainer
+
+    return ClassifierTrainer(config, dataset, device)
+
+
+def _classifier_widget(context):
+    from .widget import ClassifierWidget
+
+    return ClassifierWidget(context)
+
+
+def _load_labelled_builtin():
+    from .labelled import load_builtin
+
+    return load_builtin()
+
+
+def _load_labelled_folder(path):
+    from .labelled import load_folder
+
+    return load_folder(path)
+
+
+def _load_labelled_tsv(path):
+    from .labelled import load_tsv
+
+    return load_tsv(path)
 
 
 def _widget(context):
@@ -144,6 +175,54 @@ def studio_models() -> list[api.ModelSpec]:
             widget_factory=_widget,
             sample_kind="text",
         ),
+        api.ModelSpec(
+            id="gpt-classifier",
+            name="GPT fine-tuned for classification",
+            description=(
+                "A GPT body (from scratch or GPT-2 weights) with a classification head on "
+                "its last token, trained on labelled text: one sub-folder per class, or a "
+                "text<TAB>label .tsv. Accuracy on a held-out split is shown."
+            ),
+            dataset_kinds=("labelled-text",),
+            config_class=ClassifierConfig,
+            trainer_factory=_classifier_trainer,
+            default_dataset=labelled.BUILTIN_ID,
+            presets={
+                "quick CPU": {
+                    "size": "custom",
+                    "n_layer": 2,
+                    "n_head": 4,
+                    "n_embd": 64,
+                    "block_size": 96,
+                    "tokenizer": "char",
+                    "batch_size": 32,
+                    "lr": 2e-3,
+                    "min_lr": 2e-4,
+                    "warmup_steps": 30,
+                    "decay_steps": 600,
+                    "steps": 600,
+                    "sample_every": 100,
+                },
+                # Fine-tuning pretrained weights: a small learning rate (set pretrained).
+                "book defaults": {
+                    "size": "gpt2-small",
+                    "block_size": 128,
+                    "tokenizer": "bpe",
+                    "dropout": 0.1,
+                    "batch_size": 16,
+                    "lr": 5e-5,
+                    "min_lr": 5e-6,
+                    "warmup_steps": 100,
+                    "decay_steps": 3000,
+                    "weight_decay": 0.01,
+                    "steps": 3000,
+                    "sample_every": 250,
+                },
+            },
+            default_steps=600,
+            widget_factory=_classifier_widget,
+            sample_kind="text",
+        ),
     ]
 
 
@@ -159,5 +238,40 @@ def studio_datasets() -> list[api.DatasetSpec]:
             ),
             kind="text",
             loader=_load_corpus,
+        ),
+        api.DatasetSpec(
+            id=labelled.BUILTIN_ID,
+            name="Python reference prose vs docstrings (labelled)",
+            description=(
+                "Paragraphs of CPython's reference prose (pydoc_data.topics) and of standard "
+                "library docstrings, two classes for fine-tuning a classifier."
+            ),
+            kind="labelled-text",
+            loader=_load_labelled_builtin,
+        ),
+    ]
+
+
+@api.hookimpl
+def studio_dataset_readers() -> list[api.ReaderSpec]:
+    # Priorities and the rule for a .tsv: see labelled.py.
+    return [
+        api.ReaderSpec(
+            id="labelled-text-folder",
+            name="Labelled text (one sub-folder of .txt files per class)",
+            kind="labelled-text",
+            accepts=labelled.accepts_folder,
+            load=_load_labelled_folder,
+            priority=20,
+            patterns=("*.txt",),
+        ),
+        api.ReaderSpec(
+            id="labelled-text-tsv",
+            name="Labelled text (text<TAB>label)",
+            kind="labelled-text",
+            accepts=labelled.accepts_tsv,
+            load=_load_labelled_tsv,
+            priority=25,
+            patterns=("*.tsv", "*.tab"),
         ),
     ]

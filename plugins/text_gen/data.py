@@ -42,6 +42,19 @@ class CharCorpus(torch.utils.data.Dataset):
         return ord(self.text[index])
 
 
+class LabelledTexts(torch.utils.data.Dataset):
+    """(text, class index) pairs: what the labelled-text reader produces."""
+
+    def __init__(self, texts: list[str], labels: list[int]) -> None:
+        self.texts, self.labels = texts, labels
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index: int) -> tuple[str, int]:
+        return self.texts[index], self.labels[index]
+
+
 def load_python_docs() -> api.LoadedDataset:
     text = python_docs_text()
     return api.LoadedDataset(

@@ -23,9 +23,10 @@ VOCAB = 300
 def gpt2_folder(tmp_path_factory):
     """A tiny random GPT-2 (2 layers, 4 heads, 48 wide, 32 positions) saved with
     save_pretrained, plus a byte-level BPE of the same vocabulary size."""
-    from studio_plugins.text_gen.data import python_docs_text
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel
+
+    from studio_plugins.text_gen.data import python_docs_text
 
     folder = tmp_path_factory.mktemp("gpt2-tiny")
     torch.manual_seed(0)
@@ -80,8 +81,9 @@ def test_logits_match_transformers(gpt2_folder):
 
 
 def test_tokenizer_matches_transformers(gpt2_folder):
-    from studio_plugins.text_gen import tokenization
     from transformers import GPT2TokenizerFast
+
+    from studio_plugins.text_gen import tokenization
 
     folder, _ = gpt2_folder
     ours = tokenization.load_gpt2(folder)

@@ -70,3 +70,27 @@ def test_same_seed_same_text_in_the_widget(qtbot, plugins, tmp_path):
             widget.generate_button.click()
         texts.append(blocker.args[0].texts[0])
     assert texts[0] == texts[1] and len(texts[0]) == 40
+
+
+def test_classifier_widget_classifies_a_typed_text(qtbot, plugins, tmp_path):
+    from studio.api_qt import SamplingContext
+
+    source = plugins.model_source("gpt-classifier")
+    config = cfg.build(source.spec.config_class, {"size": "nano", "block_size": 32})
+    settings = TrainSettings(steps=3, device="cpu", sample_every=0, checkpoint_every=0)
+    dataset = plugins.dataset(source.spec.default_dataset)
+    create_engine(source, dataset, config, settings, tmp_path / "r").run()
+    widget = source.spec.widget_factory(SamplingContext(source.spec, plugins.resolve_run))
+    qtbot.addWidget(widget)
+    widget.set_run(tmp_path / "r")
+    widget.text.setPlainText("Return a new list of the items.")
+    with qtbot.waitSignal(widget.sampled, timeout=30_000):
+        widget.generate_button.click()
+    shown = widget.view.toPlainText().splitlines()
+    assert sorted(line.split(":")[0] for line in shown) == ["docstring", "reference"]
+    widget.text.setPlainText("")
+    widget.count.setValue(3)
+    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+        widget.generate_button.click()
+    assert len(blocker.args[0].texts) == 3
+    assert "Held-out accuracy" in widget.status.text()
