@@ -259,3 +259,17 @@ def list_runs(workspace: Path) -> list[RunDir]:
         return []
     runs = [RunDir(p) for p in root.iterdir() if (p / "config.json").is_file()]
     return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)
+
+
+def find_runs(folder: Path) -> list[RunDir]:
+    """Runs in a folder the user watches: the folder itself if it is a run, else its
+    sub-folders that are runs (one level: a shared folder of torchrun jobs), newest
+    first. A folder that cannot be read holds no runs."""
+    folder = Path(folder)
+    if (folder / "config.json").is_file():
+        return [RunDir(folder)]
+    try:
+        runs = [RunDir(p) for p in folder.iterdir() if (p / "config.json").is_file()]
+    except OSError:
+        return []
+    return sorted(runs, key=lambda r: r.config_path.stat().st_mtime, reverse=True)

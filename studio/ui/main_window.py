@@ -32,6 +32,7 @@ from studio.core.listener import EngineResult
 from studio.core.rundir import RunDir, RunDirError, new_run_path
 from studio.core.session import create_engine, resume_engine
 from studio.plugins import PluginManager
+from studio.ui.compare_view import CompareView
 from studio.ui.config_form import ConfigForm
 from studio.ui.dataset_browser import DatasetBrowser
 from studio.ui.dataset_preview import DatasetPreview
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explore, "Explore")
         self.data_preview = DatasetPreview()
         self.tabs.addTab(self.data_preview, "Data")
+        self.compare = CompareView()
+        self.tabs.addTab(self.compare, "Compare")
         self.setCentralWidget(self.tabs)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -122,8 +125,11 @@ class MainWindow(QMainWindow):
         self.datasets.dropped_selected.connect(self.show_dropped)
         self.datasets.listing.connect(self._show_listing)
         self.datasets.message.connect(self.notify)
-        self.runs = RunList(self.workspace)
+        watched = self.settings.value("runs/folders", [], type=list) or []
+        self.runs = RunList(self.workspace, [str(f) for f in watched])
         self.runs.run_opened.connect(self.open_run)
+        self.runs.folders_changed.connect(lambda f: self.settings.setValue("runs/folders", f))
+        self.runs.compare_requested.connect(self.compare_runs)
         self.form = ConfigForm()
         self.form.tensorboard.setChecked(
             self.settings.value("training/tensorboard", False, type=bool)
@@ -368,6 +374,12 @@ class MainWindow(QMainWindow):
             self.form.set_dataset(path, reader.id)
         else:  # the model change picks the selected dropped dataset up
             self.model_combo.setCurrentIndex(self.model_combo.findData(models[0].id))
+
+    @Slot(list)
+    def compare_runs(self, paths: list) -> None:
+        """Overlay the curves of several runs and show their samples side by side."""
+        self.compare.set_runs(paths)
+        self.tabs.setCurrentWidget(self.compare)
 
     @Slot(str, list)
     def _show_listing(self, path: str, paths: list) -> None:

@@ -26,7 +26,7 @@ def test_window_opens_with_models_datasets_and_form(make_window):
     assert w.datasets.embedded.childCount() == len(w.plugins.datasets) >= 2
     assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book defaults"
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
-    assert w.tabs.count() == 4
+    assert w.tabs.count() == 5
 
 
 def test_training_updates_plot_gallery_progress_and_runs(qtbot, make_window):
@@ -458,3 +458,36 @@ def test_a_dropped_table_becomes_the_training_data(qtbot, make_window, tmp_path)
     assert result.state == "finished"
     record = RunDir(w.current_run).record()
     assert record.dataset["source"] == "path" and record.dataset["path"] == str(table)
+
+
+def test_runs_in_a_watched_folder_are_listed_and_compared(qtbot, make_window, tmp_path):
+    from studio import cli
+
+    shared = tmp_path / "cluster-runs"  # where torchrun jobs elsewhere write, say
+    for name, lr in (("a", "1e-3"), ("b", "5e-3")):
+        args = ["train", "--model", "gan-numbers", "--steps", "20", "--sample-every", "10"]
+        assert cli.main([*args, "--lr", lr, "--run-dir", str(shared / name)]) == 0
+    w = make_window()
+    w.runs.watch(shared)
+    assert w.settings.value("runs/folders") == [str(shared)]
+    qtbot.waitUntil(lambda: w.runs.tree.topLevelItemCount() == 2, timeout=10_000)
+    assert not w.runs.compare_button.isEnabled()
+    for i in range(2):
+        w.runs.tree.topLevelItem(i).setSelected(True)
+    assert w.runs.compare_button.isEnabled()
+    w.runs.compare_button.click()
+    assert w.tabs.currentWidget() is w.compare
+    assert w.compare.metric.currentText() == "d_loss"
+    curves = w.compare.plot.getPlotItem().listDataItems()
+    assert len(curves) == 2 and all(len(c.xData) == 20 for c in curves)
+    assert w.compare.step_label.text() == "Samples at step 20"
+    views = [view for _label, view in w.compare.views]
+    assert all(view is not None and view._kind == "numbers" for view in views)
+    # A run that goes on is re-read: its curve grows.
+    assert cli.main(["train", "--resume", "--run-dir", str(shared / "a"), "--steps", "30"]) == 0
+    w.compare.refresh()
+    lengths = sorted(len(c.xData) for c in w.compare.plot.getPlotItem().listDataItems())
+    assert lengths == [20, 30]
+    # The window remembers the folder at the next start.
+    again = make_window()
+    qtbot.waitUntil(lambda: again.runs.tree.topLevelItemCount() == 2, timeout=10_000)
