@@ -94,12 +94,12 @@ def test_char_model_beats_the_unigram_entropy(plugins, tmp_path, model):
     assert result.state == "finished", result.message
     vals = [r["val/loss"] for r in RunDir(tmp_path / "r").read_metrics() if "val/loss" in r]
     assert len(vals) == 2
-    # Untrained: about ln(65) = 4.17. Observed after 300 steps: GPT 2.12-2.24, LSTM 2.01.
+    # Untrained: about ln(65) = 4.17. Observed after 300 steps: GPT 2.10, LSTM 2.01.
     assert untrained > entropy
     assert vals[-1] < 0.7 * entropy, (vals, entropy)
     assert vals[-1] < vals[0]
     # It starts to spell: the share of generated words (3+ letters) that are words of
-    # the play. Observed: untrained 0.0-0.05, trained 0.25-0.45.
+    # the play. Observed: untrained 0.0; trained GPT 0.27, LSTM 0.48.
     trained_spelling = spelling()
     assert trained_spelling > max(0.15, 3 * untrained_spelling), (
         untrained_spelling,
