@@ -6,10 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint format screenshot bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/studio_flow2d/pyproject.toml $(wildcard examples/studio_flow2d/studio_flow2d/*.py)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The example plugin, installed as a user would: its tests and the app's contract
+	# checks run against it.
+	$(PY) -m pip install --quiet ./examples/studio_flow2d
 	@touch $(STAMP)
 
 # Opens the window on the embedded default data. The preflight prints one line

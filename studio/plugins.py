@@ -7,16 +7,25 @@ fails to import, declares an incompatible contract version, returns malformed
 contributions or raises in a hook is recorded (name, error, traceback) and
 skipped; the rest load. ``GENAI_STUDIO_DISABLE_PLUGINS`` (comma-separated names)
 and the app's settings block plugins by name before they are imported.
+
+Single-file plugins (a ``.py`` in the user plugin folder) load the same way, named
+``file:<stem>``. In safe mode only the built-in plugins (distribution
+``genai-studio``) are imported. Plugins can be enabled, disabled, discovered after a
+``pip install`` and forgotten after an uninstall while the app runs.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pluggy
@@ -33,6 +42,8 @@ from studio.core.contributions import (
 from studio.core.session import ModelSource
 
 DISABLE_ENV = "GENAI_STUDIO_DISABLE_PLUGINS"
+BUILTIN_DIST = "genai-studio"
+FILE_PREFIX = "file:"
 
 
 @dataclass
@@ -40,12 +51,19 @@ class PluginRecord:
     """What the plugin manager knows of one plugin, shown in the UI and ``plugins`` CLI."""
 
     name: str
-    source: str  # "built-in", "entry point (dist 1.2)", "registered"
+    source: str  # "built-in", "entry point (dist)", "file (path)", "registered"
     version: str = ""
     api_version: str = ""
-    status: str = "loaded"  # loaded | failed | disabled | refused
+    status: str = "loaded"  # loaded | failed | disabled | refused | safe mode
     errors: list[tuple[str, str]] = field(default_factory=list)  # (message, traceback)
     contributions: dict[str, list[str]] = field(default_factory=dict)
+    dist: str = ""  # the distribution that installed it ("" for files and registered)
+    module: str = ""  # its hook module, to attribute a traceback to the plugin
+    path: str = ""  # a single-file plugin's file
+
+    @property
+    def builtin(self) -> bool:
+        return self.dist == BUILTIN_DIST
 
     @property
     def ok(self) -> bool:
@@ -68,10 +86,13 @@ def _api_compatible(declared: str) -> bool:
 class PluginManager:
     """Loads plugins and collects their contributions, capturing errors per plugin."""
 
-    def __init__(self, disabled: Iterable[str] = ()) -> None:
+    def __init__(self, disabled: Iterable[str] = (), safe_mode: bool = False) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.disabled = set(disabled) | disabled_from_env()
+        self.safe_mode = safe_mode
+        self._objects: dict[str, Any] = {}  # registered plugin objects, to re-enable
+        self._entry_points: dict[str, metadata.EntryPoint] = {}
         self.records: dict[str, PluginRecord] = {}
         self.models: dict[str, ModelSpec] = {}
         self.datasets: dict[str, DatasetSpec] = {}
@@ -90,25 +111,137 @@ class PluginManager:
             version = dist.version if dist else ""
             if ep.name in self.records:
                 continue
-            record = PluginRecord(ep.name, source, version)
+            record = PluginRecord(ep.name, source, version, dist=dist_name, module=ep.module)
             self.records[ep.name] = record
+            self._entry_points[ep.name] = ep
+            if self.safe_mode and not builtin:
+                record.status = "safe mode"
+                continue
             if ep.name in self.disabled:
                 record.status = "disabled"
                 self.pm.set_blocked(ep.name)
                 continue
-            try:
-                plugin = ep.load()
-            except BaseException as exc:  # a plugin's import may raise anything
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                self._fail(record, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
-                continue
-            self._register(record, plugin)
+            self._load_entry_point(record, ep)
         self.collect()
+
+    def _load_entry_point(self, record: PluginRecord, ep: metadata.EntryPoint) -> None:
+        try:
+            plugin = ep.load()
+        except BaseException as exc:  # a plugin's import may raise anything
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            self._fail(record, f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
+            return
+        self._register(record, plugin)
+
+    def discover(self, group: str = hookspecs.ENTRY_POINT_GROUP) -> list[str]:
+        """Load the plugins installed since the last look (after a ``pip install``);
+        returns their names."""
+        importlib.invalidate_caches()  # pip wrote new files; let the import system see them
+        before = set(self.records)
+        self.load_entry_points(group)
+        return [name for name in self.records if name not in before]
+
+    def load_file_plugins(self, folder: str | Path) -> list[str]:
+        """Load every ``*.py`` in ``folder`` as the plugin ``file:<stem>``; returns the
+        names of the plugins found there for the first time."""
+        folder = Path(folder)
+        new = []
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+            name = FILE_PREFIX + path.stem
+            if name in self.records:
+                continue
+            record = PluginRecord(name, f"file ({path})", path=str(path))
+            record.module = f"studio_file_plugin_{path.stem}"
+            self.records[name] = record
+            new.append(name)
+            if self.safe_mode:
+                record.status = "safe mode"
+            elif name in self.disabled:
+                record.status = "disabled"
+            else:
+                self._load_file(record)
+        self.collect()
+        return new
+
+    def _load_file(self, record: PluginRecord) -> None:
+        path = Path(record.path)
+        if not path.stem.isidentifier():
+            record.status = "refused"
+            record.errors.append(
+                (f"{path.name}: a plugin file's name must be a Python identifier", "")
+            )
+            return
+        try:
+            spec = importlib.util.spec_from_file_location(record.module, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot import {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[record.module] = module  # for pickling, dataclasses, tracebacks
+            spec.loader.exec_module(module)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            sys.modules.pop(record.module, None)
+            self._fail(record, f"failed to import {path}: {type(exc).__name__}: {exc}")
+            return
+        record.version = str(getattr(module, "__version__", ""))
+        self._register(record, module)
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """Enable or disable a plugin in the running app and re-collect contributions.
+
+        A disabled plugin's hooks are no longer called; its modules stay imported (only
+        a restart unloads code). Enabling imports it if it was blocked at start-up.
+        """
+        record = self.records[name]
+        if enabled:
+            self.disabled.discard(name)
+            if record.status != "disabled":
+                return
+            record.status, record.errors = "loaded", []
+            if self.pm.is_blocked(name):
+                self.pm.unblock(name)
+            if name in self._objects:
+                self._register(record, self._objects[name])
+            elif record.path:
+                self._load_file(record)
+            elif name in self._entry_points:
+                self._load_entry_point(record, self._entry_points[name])
+        else:
+            self.disabled.add(name)
+            if record.status == "safe mode":
+                return
+            if self.pm.has_plugin(name):
+                self.pm.unregister(name=name)
+            record.status, record.errors = "disabled", []
+        self.collect()
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop plugins whose package was uninstalled; their contributions go away."""
+        for name in list(names):
+            if self.pm.has_plugin(name):
+                self.pm.unregister(name=name)
+            self.records.pop(name, None)
+            self._objects.pop(name, None)
+            self._entry_points.pop(name, None)
+        self.collect()
+
+    def plugin_for_traceback(self, tb: TracebackType | None) -> str | None:
+        """The plugin whose code raised: the innermost frame in a plugin's module."""
+        frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(tb)]
+        for module in reversed(frames):
+            for record in self.records.values():
+                if record.module and (
+                    module == record.module or module.startswith(record.module + ".")
+                ):
+                    return record.name
+        return None
 
     def register(self, plugin: Any, name: str, version: str = "") -> PluginRecord:
         """Register an already imported plugin object (tests, scripts, plugin folders)."""
-        record = PluginRecord(name, "registered", version)
+        module = plugin.__name__ if isinstance(plugin, type(sys)) else plugin.__module__
+        record = PluginRecord(name, "registered", version, module=module)
         self.records[name] = record
         if name in self.disabled:
             record.status = "disabled"
@@ -147,6 +280,8 @@ class PluginManager:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
             self._fail(record, f"invalid hooks: {exc}")
+            return
+        self._objects[record.name] = plugin
 
     def _fail(self, record: PluginRecord, message: str) -> None:
         record.status = "failed"
@@ -286,8 +421,13 @@ class PluginManager:
         return [r for r in self.records.values() if r.errors]
 
 
-def load_plugins(disabled: Iterable[str] = ()) -> PluginManager:
-    """A plugin manager with every installed plugin loaded."""
-    manager = PluginManager(disabled)
+def load_plugins(
+    disabled: Iterable[str] = (), safe_mode: bool = False, plugin_dir: str | Path | None = None
+) -> PluginManager:
+    """A plugin manager with every installed plugin loaded (only the built-in ones in
+    safe mode), then the single-file plugins of ``plugin_dir``."""
+    manager = PluginManager(disabled, safe_mode=safe_mode)
     manager.load_entry_points()
+    if plugin_dir is not None:
+        manager.load_file_plugins(plugin_dir)
     return manager

@@ -1,0 +1,312 @@
+"""GenAI Studio's pytest plugin for plugin authors, registered by the app under the
+``pytest11`` entry point: installing GenAI Studio is enough to get these fixtures.
+
+Name the plugin(s) under test by entry point name, in ``pyproject.toml``::
+
+    [tool.pytest.ini_options]
+    genai_studio_plugins = ["flow2d"]
+
+or per module/test with ``pytestmark = pytest.mark.studio_plugins("flow2d")``. Then:
+
+- ``studio_manager``: a ``PluginManager`` with only those plugins loaded (every other
+  installed plugin is blocked before it is imported);
+- ``studio_datasets``: a tiny ``LoadedDataset`` of each kind the app reads
+  (``points2d``, ``images``, ``labelled-images``, ``text``, ``text-pairs``, ``table``,
+  ``music-pianoroll``), made by the built-in readers from files written to a
+  temporary folder, exactly as when a user drops such files;
+- ``studio_window``: the main window on a temporary workspace with only those plugins
+  (needs pytest-qt);
+- ``check_plugin_contract(manager, model_id, tmp_path)``: the standard checks: the
+  plugin loaded cleanly, the config form builds, a few steps train through the
+  engine, a sample comes out, a checkpoint is written and a resumed run continues.
+
+This module is imported by every pytest run in an environment where GenAI Studio is
+installed (the app's own test suite included), so importing it must stay cheap: torch,
+Qt and the app's modules are imported inside the fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from studio.core.datasets import LoadedDataset
+    from studio.plugins import PluginManager
+
+INI_NAME = "genai_studio_plugins"
+MARKER = "studio_plugins"
+DATASET_KINDS = (
+    "points2d",
+    "images",
+    "labelled-images",
+    "text",
+    "text-pairs",
+    "table",
+    "music-pianoroll",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(INI_NAME, "entry point names of the GenAI Studio plugins under test", "args")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(*names): the GenAI Studio plugins (entry point names) to load"
+    )
+
+
+# --- loading ------------------------------------------------------------------------
+def load_only(names: Iterable[str]) -> PluginManager:
+    """A plugin manager with only the named installed plugins loaded.
+
+    ``LookupError`` if a name is not an installed entry point (install the package
+    first, e.g. ``pip install -e .``).
+    """
+    from importlib import metadata
+
+    from studio.hookspecs import ENTRY_POINT_GROUP
+    from studio.plugins import PluginManager
+
+    wanted = list(names)
+    installed = {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    missing = [n for n in wanted if n not in installed]
+    if missing:
+        raise LookupError(
+            f"plugin(s) {', '.join(missing)} not installed under the entry point group "
+            f"{ENTRY_POINT_GROUP} (installed: {', '.join(sorted(installed))}); "
+            "pip install your package first"
+        )
+    manager = PluginManager(disabled=installed - set(wanted))
+    manager.load_entry_points()
+    return manager
+
+
+def _names(request: pytest.FixtureRequest) -> list[str]:
+    marker = request.node.get_closest_marker(MARKER)
+    names = list(marker.args) if marker else list(request.config.getini(INI_NAME) or [])
+    if not names:
+        pytest.fail(
+            f"name the plugins under test: {INI_NAME} = [...] in the pytest settings "
+            f"or @pytest.mark.{MARKER}('name')"
+        )
+    return names
+
+
+@pytest.fixture
+def studio_manager(request: pytest.FixtureRequest) -> PluginManager:
+    """A plugin manager with only the plugins under test loaded."""
+    return load_only(_names(request))
+
+
+@pytest.fixture
+def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager):
+    """The main window (offscreen under ``QT_QPA_PLATFORM=offscreen``) with only the
+    plugins under test, on a temporary workspace and settings file."""
+    qtbot = request.getfixturevalue("qtbot")  # pytest-qt
+    from PySide6.QtCore import QSettings
+
+    from studio.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "studio-settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(studio_manager, settings, tmp_path / "studio-workspace")
+    window.confirm_stop_on_close = lambda: True
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    if window.session.is_running():
+        window.session.stop()
+        window.session.wait(60_000)
+
+
+# --- tiny datasets -------------------------------------------------------------------
+def write_tiny_files(folder: Path) -> dict[str, Path]:
+    """Write a tiny file (or folder) of each readable kind; returns kind -> path."""
+    import mido
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    paths: dict[str, Path] = {}
+
+    flat = folder / "images"
+    flat.mkdir(exist_ok=True)
+    for i in range(8):
+        pixels = rng.integers(0, 256, (12, 12, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(flat / f"{i}.png")
+    paths["images"] = flat
+
+    classes = folder / "labelled"
+    for label in ("circle", "square", "star"):  # two would also read as two domains
+        (classes / label).mkdir(parents=True, exist_ok=True)
+        for i in range(4):
+            pixels = rng.integers(0, 256, (12, 12), dtype=np.uint8)
+            Image.fromarray(pixels, mode="L").save(classes / label / f"{i}.png")
+    paths["labelled-images"] = classes
+
+    text = folder / "corpus.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog.\n" * 20, encoding="utf-8")
+    paths["text"] = text
+
+    pairs = folder / "pairs.tsv"
+    pairs.write_text(
+        "".join(f"i am {n} years old\tj'ai {n} ans\n" for n in range(20)), encoding="utf-8"
+    )
+    paths["text-pairs"] = pairs
+
+    table = folder / "table.csv"
+    rows = rng.normal(size=(32, 3))
+    table.write_text("a,b,c\n" + "".join(",".join(f"{v:.4f}" for v in r) + "\n" for r in rows))
+    paths["table"] = table
+
+    midi = folder / "tune.mid"
+    song = mido.MidiFile(ticks_per_beat=96)
+    track = mido.MidiTrack()
+    song.tracks.append(track)
+    for note in (60, 62, 64, 65, 67, 69, 71, 72) * 2:
+        track.append(mido.Message("note_on", note=note, velocity=80, time=0))
+        track.append(mido.Message("note_off", note=note, velocity=0, time=96))
+    song.save(midi)
+    paths["music-pianoroll"] = midi
+    return paths
+
+
+def tiny_datasets(folder: Path) -> dict[str, LoadedDataset]:
+    """A tiny ``LoadedDataset`` of each kind in ``DATASET_KINDS``, read from files in
+    ``folder`` by the built-in readers (``points2d``, which no reader makes, is built)."""
+    import torch
+
+    from studio.core.datasets import LoadedDataset
+
+    # The built-in readers only: another plugin's reader could claim the same files.
+    readers = load_only(["readers"])
+    out: dict[str, LoadedDataset] = {}
+    for kind, path in write_tiny_files(folder).items():
+        spec = readers.dataset_from_path(path)
+        loaded = spec.loader()
+        if loaded.kind != kind:  # a reader changed what it makes: say so plainly
+            raise AssertionError(f"{path} was read as {loaded.kind}, not {kind}")
+        out[kind] = loaded
+    t = torch.linspace(-1, 1, 64)
+    out["points2d"] = LoadedDataset(kind="points2d", train=(torch.stack([t, t**2], 1),))
+    return {kind: out[kind] for kind in DATASET_KINDS}
+
+
+@pytest.fixture
+def studio_datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LoadedDataset]:
+    """A tiny dataset of each kind (see ``tiny_datasets``)."""
+    return tiny_datasets(tmp_path_factory.mktemp("studio-datasets"))
+
+
+# --- the contract checks ---------------------------------------------------------------
+@dataclass
+class ContractReport:
+    """What ``check_plugin_contract`` did, for further assertions."""
+
+    model_id: str
+    plugin: str
+    fields: list[str]
+    run_path: Path
+    steps: int
+    sample: Any
+    resumed_to: int
+    checks: list[str] = field(default_factory=list)
+
+
+def check_plugin_contract(
+    manager: PluginManager,
+    model_id: str,
+    tmp_path: Path,
+    steps: int = 3,
+    dataset: Any = None,
+    preset: str | None = None,
+) -> ContractReport:
+    """The standard checks a model plugin must pass; raises ``AssertionError`` naming
+    the failed check.
+
+    Loads (the owning plugin has no errors), builds the config form's fields and a
+    config from its defaults and each preset, trains ``steps`` steps on the CPU
+    through the engine on ``dataset`` (a ``DatasetSpec``; default: the model's default
+    dataset), samples from the checkpoint, and resumes the run for ``steps`` more.
+    """
+    from studio.core import config as cfg
+    from studio.core.contributions import ENGINE_PRESET_KEYS
+    from studio.core.rundir import RunDir
+    from studio.core.samples import Sample
+    from studio.core.session import RunSampler, TrainSettings, create_engine, resume_engine
+
+    checks: list[str] = []
+    assert model_id in manager.models, (
+        f"model {model_id!r} is not contributed by any loaded plugin "
+        f"(models: {', '.join(sorted(manager.models)) or 'none'}); problems: "
+        + "; ".join(f"{r.name}: {m}" for r in manager.problems() for m, _ in r.errors)
+    )
+    source = manager.model_source(model_id)
+    record = manager.records[source.plugin]
+    assert record.ok, f"plugin {record.name} has errors: {record.errors}"
+    checks.append("loads")
+
+    spec = source.spec
+    infos = cfg.describe(spec.config_class)  # what the form and CLI flags are built from
+    for name, values in {"defaults": {}, **spec.presets}.items():
+        config_values = {k: v for k, v in values.items() if k not in ENGINE_PRESET_KEYS}
+        try:
+            cfg.build(spec.config_class, config_values)
+        except Exception as exc:
+            raise AssertionError(f"preset {name!r} does not build a config: {exc}") from exc
+    checks.append("form builds")
+    preset_values = dict(spec.presets.get(preset, {})) if preset else {}
+    config = cfg.build(
+        spec.config_class, {k: v for k, v in preset_values.items() if k not in ENGINE_PRESET_KEYS}
+    )
+
+    if dataset is None:
+        assert spec.default_dataset, f"model {model_id} has no default dataset: pass one"
+        dataset = manager.dataset(spec.default_dataset)
+    run_path = Path(tmp_path) / f"contract-{model_id}"
+    settings = TrainSettings(
+        steps=steps, device="cpu", sample_every=steps, checkpoint_every=steps, seed=0
+    )
+    result = create_engine(source, dataset, config, settings, run_path).run()
+    assert result.state == "finished", f"training failed: {result.message}"
+    run = RunDir(run_path)
+
+    def resolve(record):  # the dataset under test, even one the manager doesn't know
+        return manager.model_source(record.model), dataset
+
+    assert run.checkpoint_steps() == [steps], f"checkpoints: {run.checkpoint_steps()}"
+    rows = run.read_metrics()
+    assert [r["step"] for r in rows if r["step"] > 0] == list(range(1, steps + 1)), rows
+    checks += ["trains", "checkpoints"]
+
+    sample = RunSampler(run_path, resolve).sample(seed=0)
+    assert isinstance(sample, Sample), f"sample() returned {type(sample).__name__}"
+    again = RunSampler(run_path, resolve).sample(seed=0)
+    first, second = sample.save(run_path / "check-a"), again.save(run_path / "check-b")
+    assert first.read_bytes() == second.read_bytes(), "the same seed gave another sample"
+    checks.append("samples")
+
+    resumed = resume_engine(run_path, resolve, total_steps=2 * steps).run()
+    assert resumed.state == "finished" and resumed.step == 2 * steps, resumed.message
+    assert run.checkpoint_steps()[-1] == 2 * steps
+    checks.append("resumes")
+    return ContractReport(
+        model_id, source.plugin, [i.name for i in infos], run_path, steps, sample, 2 * steps, checks
+    )
+
+
+@pytest.fixture
+def studio_contract(studio_manager, tmp_path: Path):
+    """``check_plugin_contract`` bound to ``studio_manager`` and a temporary folder:
+    ``studio_contract("my-model")``."""
+
+    def check(model_id: str, **kwargs: Any) -> ContractReport:
+        return check_plugin_contract(studio_manager, model_id, tmp_path, **kwargs)
+
+    return check
