@@ -183,6 +183,7 @@ def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
     device = trainer.device
     torch.manual_seed(seed)
     model = GPT(trainer.model.shape).to(device)
+    forward = torch.compile(model) if config.compile else model
     opt = adamw(model, config, device)
     sched = scheduler(opt, config)
     params = [p for g in opt.param_groups for p in g["params"]]
@@ -199,7 +200,7 @@ def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
         xy = tokens[starts[:, None] + offsets]
         x, y = xy[:, :-1], xy[:, 1:]
         with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-            _, loss = model(x, y)
+            _, loss = forward(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
@@ -222,6 +223,7 @@ def main() -> None:
     ap.add_argument("--rate-steps", type=int, help="timed steps per throughput round")
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--compile", action="store_true", help="torch.compile (engine and bare)")
     args = ap.parse_args()
     recipe = RECIPES[args.recipe]
     if not args.data.is_file():
@@ -229,7 +231,9 @@ def main() -> None:
     iters = args.iters or recipe["iters"]
     args.precision = args.precision or recipe["precision"]
     seconds = recipe["seconds"] if args.seconds is None else args.seconds
-    config = cfg.build(gpt_source().spec.config_class, COMMON, recipe["config"])
+    config = cfg.build(
+        gpt_source().spec.config_class, COMMON, recipe["config"], {"compile": args.compile}
+    )
 
     from studio.core.devices import resolve_device
 
@@ -289,6 +293,7 @@ def main() -> None:
         "device": args.device,
         "gpu": gpu_name or None,
         "precision": args.precision,
+        "compile": args.compile,
         "iters": result.step,
         "val_loss": {str(k): round(v, 4) for k, v in sorted(clock.val.items())},
         "tokens_per_s": round(med["engine"] * tokens_per_step, 1),

@@ -41,6 +41,7 @@ class GPTConfig:
     tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
     vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
     pretrained: str = param("", help=_PRETRAINED_HELP)
+    compile: bool = param(False, help="torch.compile the training forward (GPU; slow start)")
     batch_size: int = param(12, min=1, max=4096, help="Sequences per step")
     lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
     min_lr: float = param(1e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")

@@ -325,11 +325,15 @@ class GPTTrainer(LMTrainer):
             model = GPT(shape)
             context = config.block_size
         self.model = model.to(self.device)
+        # Training and validation windows have one shape, so a compiled forward pays
+        # off; sampling (a growing sequence, a cache) stays eager. The checkpoint holds
+        # the plain module's weights, which the compiled one shares.
+        self.forward = torch.compile(self.model) if config.compile else self.model
         self.setup_data(tokenizer, context)
         self.setup_optimizer()
 
     def loss(self, x, y):
-        return self.model(x, y)[1]
+        return self.forward(x, y)[1]
 
     def next_logits(self, idx, cache):
         return self.model.next_logits(idx, cache)
