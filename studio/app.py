@@ -20,6 +20,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="train briefly, save the window as PNG files at this path, and quit",
     )
     p.add_argument(
+        "--safe-mode",
+        action="store_true",
+        help="load only the built-in plugins (to recover from a third-party plugin)",
+    )
+    p.add_argument(
         "--train-steps",
         type=int,
         help="steps to train before --screenshot (default: the quick CPU preset's)",
@@ -78,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     disabled = settings.value("plugins/disabled", []) or []
     if isinstance(disabled, str):
         disabled = [disabled]
-    plugins = load_plugins(disabled)
+    from studio.plugin_install import user_plugin_dir
+
+    plugins = load_plugins(disabled, safe_mode=args.safe_mode, plugin_dir=user_plugin_dir())
     window = MainWindow(plugins, settings, workspace)
+    if args.safe_mode:
+        window.setWindowTitle(window.windowTitle() + " (safe mode: built-in plugins only)")
     if args.model:
         index = window.model_combo.findData(args.model)
         if index >= 0:

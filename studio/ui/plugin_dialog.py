@@ -1,59 +1,630 @@
-"""The plugin manager dialog: every plugin, what it contributes, and its errors."""
+"""The plugin manager: every plugin with what it contributes, its status and errors;
+enable/disable in the running app; install (wheel, sdist, project folder, requirement,
+single ``.py``) and uninstall with pip in a QProcess, streamed and cancellable.
+
+Also the guard that reports an exception escaping a plugin's code on the GUI thread
+(a sampling widget's ``show_sample``, its buttons) with the plugin's name.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import traceback
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QProcess, QSettings, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
-    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
     QPlainTextEdit,
+    QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
+    QWidget,
 )
 
-from studio.plugins import PluginManager
+from studio import plugin_install as pi
+from studio.core.contributions import API_VERSION
+from studio.plugins import DISABLE_ENV, PluginManager, PluginRecord, disabled_from_env
 
-COLUMNS = ["Plugin", "Version", "Contract", "Source", "Status", "Contributes"]
+COLUMNS = ["On", "Plugin", "Version", "Contract", "Contributes", "Source", "Status"]
+SETTINGS_KEY = "plugins/disabled"
+
+
+def _status(rec: PluginRecord) -> str:
+    return rec.status if not rec.errors or rec.status != "loaded" else "loaded, errors"
+
+
+def _contributes(rec: PluginRecord) -> str:
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in rec.contributions.items())
+
+
+def describe(rec: PluginRecord) -> str:
+    """The details pane's text: where the plugin comes from, what it gives, its errors."""
+    lines = [f"{rec.name} {rec.version}".rstrip() + f": {_status(rec)}", f"Source: {rec.source}"]
+    if rec.dist:
+        lines.append(f"Distribution: {rec.dist}")
+    if rec.module:
+        lines.append(f"Module: {rec.module}")
+    contract = rec.api_version or "not read (not imported)"
+    lines.append(f"Contract version: {contract} (this app provides {API_VERSION})")
+    lines.append(f"Contributes: {_contributes(rec) or 'nothing'}")
+    if rec.status == "safe mode":
+        lines.append("Not loaded: the app runs in safe mode (built-in plugins only).")
+    if rec.name in disabled_from_env():
+        lines.append(f"Disabled by the environment variable {DISABLE_ENV}.")
+    for message, details in rec.errors:
+        lines += ["", f"Error: {message}"]
+        if details:
+            lines.append(details.rstrip())
+    return "\n".join(lines)
 
 
 class PluginDialog(QDialog):
-    def __init__(self, manager: PluginManager, parent=None) -> None:
+    """The plugin manager. ``plugins_changed`` is emitted whenever the set of models,
+    datasets or readers may have changed (enable, disable, install, uninstall)."""
+
+    plugins_changed = Signal()
+
+    def __init__(
+        self,
+        manager: PluginManager,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+        python: str = sys.executable,
+        pip_options: tuple[str, ...] = (),
+        plugin_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plugins")
-        self.resize(820, 420)
+        self.resize(980, 640)
+        self.setAcceptDrops(True)
         self.manager = manager
+        self.settings = settings
+        self.python = python  # whose environment pip installs into
+        self.pip_options = tuple(pip_options)  # e.g. --index-url, or --no-index in tests
+        self.plugin_dir = plugin_dir or pi.user_plugin_dir()
+        self.process: QProcess | None = None
+        self._stdout = ""
+        self._cancelled = False
+        self.records: list[PluginRecord] = []
+        self._build()
+        self.refresh()
+
+    # --- construction ------------------------------------------------------------
+    def _build(self) -> None:
         layout = QVBoxLayout(self)
+        if self.manager.safe_mode:
+            banner = QLabel("Safe mode: only the built-in plugins are loaded.")
+            banner.setStyleSheet("background: #fff3cd; padding: 4px;")
+            layout.addWidget(banner)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.itemSelectionChanged.connect(self._show_errors)
-        layout.addWidget(self.table, 2)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.itemSelectionChanged.connect(self._show_details)
+        self.table.itemChanged.connect(self._on_item_changed)
         self.details = QPlainTextEdit(readOnly=True)
-        self.details.setPlaceholderText("Select a plugin to see its errors, if any.")
-        layout.addWidget(self.details, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.records = list(manager.records.values())
-        self.table.setRowCount(len(self.records))
-        for row, rec in enumerate(self.records):
-            contributes = "; ".join(f"{k}: {', '.join(v)}" for k, v in rec.contributions.items())
-            status = rec.status if not rec.errors or rec.status != "loaded" else "loaded, errors"
-            for col, text in enumerate(
-                [rec.name, rec.version, rec.api_version, rec.source, status, contributes]
-            ):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        if self.records:
-            self.table.selectRow(0)
+        self.details.setPlaceholderText(
+            "Select a plugin to see where it comes from and its errors."
+        )
+        self.output = QPlainTextEdit(readOnly=True)
+        self.output.setPlaceholderText("pip's output appears here during an install.")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.TypeWriter)
+        self.details.setFont(mono)
+        self.output.setFont(mono)
+        self.output.setMaximumBlockCount(5000)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.details)
+        lower.addWidget(self.output)
+        split.addWidget(lower)
+        split.setSizes([300, 260])
+        layout.addWidget(split, 1)
 
-    def _show_errors(self) -> None:
+        self.restart_label = QLabel("")
+        self.restart_label.setWordWrap(True)
+        self.restart_button = QPushButton("Restart now")
+        self.restart_button.clicked.connect(self.restart)
+        restart_row = QHBoxLayout()
+        restart_row.addWidget(self.restart_label, 1)
+        restart_row.addWidget(self.restart_button)
+        self.restart_box = QWidget()
+        self.restart_box.setLayout(restart_row)
+        self.restart_box.setStyleSheet("background: #fff3cd;")
+        self.restart_box.hide()
+        layout.addWidget(self.restart_box)
+
+        self.result = QLabel("Drop a wheel, an sdist, a project folder or a .py here to install.")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.result)
+
+        buttons = QHBoxLayout()
+        self.install_button = QToolButton()
+        self.install_button.setText("Install...")
+        self.install_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.install_button)
+        menu.addAction("Wheel or source archive...", self._pick_archive)
+        menu.addAction("Project folder...", self._pick_folder)
+        menu.addAction("Package from the index (name or requirement)...", self._ask_requirement)
+        menu.addAction("Single-file plugin (.py)...", self._pick_file)
+        self.install_button.setMenu(menu)
+        self.uninstall_button = QPushButton("Uninstall")
+        self.uninstall_button.clicked.connect(self.uninstall_selected)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        for w in (self.install_button, self.uninstall_button, self.cancel_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self._set_busy(False)
+
+    # --- the table ----------------------------------------------------------------
+    def refresh(self) -> None:
+        """Rebuild the table from the manager, keeping the selection."""
+        selected = self.selected()
+        self.records = list(self.manager.records.values())
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.records))
+        env = disabled_from_env()
+        for row, rec in enumerate(self.records):
+            on = QTableWidgetItem()
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if rec.status != "safe mode" and rec.name not in env:
+                flags |= Qt.ItemFlag.ItemIsUserCheckable
+            on.setFlags(flags)
+            disabled = rec.status in ("disabled", "safe mode")
+            on.setCheckState(Qt.CheckState.Unchecked if disabled else Qt.CheckState.Checked)
+            on.setToolTip("Enable or disable this plugin (remembered)")
+            self.table.setItem(row, 0, on)
+            texts = [
+                rec.name,
+                rec.version,
+                rec.api_version,
+                _contributes(rec),
+                rec.source,
+                _status(rec),
+            ]
+            for col, text in enumerate(texts, start=1):
+                item = QTableWidgetItem(text)
+                if col == 6 and (rec.errors or rec.status in ("failed", "refused")):
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(row, col, item)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        names = [r.name for r in self.records]
+        row = names.index(selected.name) if selected and selected.name in names else 0
+        if self.records:
+            self.table.selectRow(row)
+        self._show_details()
+
+    def selected(self) -> PluginRecord | None:
         rows = {i.row() for i in self.table.selectedItems()}
-        if not rows:
+        return self.records[min(rows)] if rows and min(rows) < len(self.records) else None
+
+    def select(self, name: str) -> None:
+        for row, rec in enumerate(self.records):
+            if rec.name == name:
+                self.table.selectRow(row)
+
+    def _show_details(self) -> None:
+        rec = self.selected()
+        self.details.setPlainText(describe(rec) if rec else "")
+        removable = rec is not None and not rec.builtin and bool(rec.dist or rec.path)
+        self.uninstall_button.setEnabled(removable and self.process is None)
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != 0:
             return
-        rec = self.records[min(rows)]
-        if not rec.errors:
-            self.details.setPlainText(f"{rec.name}: no errors.")
+        rec = self.records[item.row()]
+        self.set_enabled(rec.name, item.checkState() == Qt.CheckState.Checked)
+
+    # --- enable / disable ------------------------------------------------------------
+    def _in_use(self, name: str) -> str | None:
+        """The model of ``name`` a run is training in the window, if any."""
+        window = self.parent()
+        session = getattr(window, "session", None)
+        model = getattr(window, "model_id", None)
+        if session is None or not session.is_running() or not model:
+            return None
+        try:
+            return model if self.manager.owner("model", model) == name else None
+        except KeyError:
+            return None
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """Enable or disable a plugin now, and remember it in the settings."""
+        busy = None if enabled else self._in_use(name)
+        if busy:
+            self.show_result(f"{name} is training {busy}: stop the run before disabling it.")
+            self.refresh()
             return
-        self.details.setPlainText("\n\n".join(f"{msg}\n{tb}".rstrip() for msg, tb in rec.errors))
+        self.manager.set_enabled(name, enabled)
+        if self.settings is not None:
+            remembered = sorted(self.manager.disabled - disabled_from_env())
+            self.settings.setValue(SETTINGS_KEY, remembered)
+            self.settings.sync()
+        rec = self.manager.records[name]
+        if enabled and rec.errors:
+            self.show_result(f"{name} was enabled but has errors: {rec.errors[0][0]}")
+        else:
+            self.show_result(f"{name} {'enabled' if enabled else 'disabled'}.")
+        self.refresh()
+        self.plugins_changed.emit()
+
+    # --- messages, restart ------------------------------------------------------------
+    def show_result(self, text: str) -> None:
+        self.result.setText(text)
+
+    def log(self, text: str) -> None:
+        self.output.appendPlainText(text.rstrip("\n"))
+
+    def needs_restart(self, reason: str) -> None:
+        self.restart_label.setText(f"Restart needed: {reason}")
+        self.restart_box.show()
+
+    def restart(self) -> None:
+        """Close the main window (it checkpoints a running training first) and start the
+        app again with the same command line."""
+        window = self.parent()
+        if isinstance(window, QWidget) and not window.close():
+            self.show_result("Not restarted: the window did not close (a run may be training).")
+            return
+        self.close()
+        QProcess.startDetached(sys.executable, sys.orig_argv[1:])
+        QApplication.quit()
+
+    # --- choosing what to install -----------------------------------------------------
+    def _pick_archive(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Install a plugin package", "", "Python packages (*.whl *.tar.gz *.zip)"
+        )
+        if path:
+            self.install(path)
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Install a plugin project folder")
+        if path:
+            self.install(path)
+
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Install a single-file plugin", "", "Python files (*.py)"
+        )
+        if path:
+            self.install(path)
+
+    def _ask_requirement(self) -> None:
+        text, ok = QInputDialog.getText(
+            self, "Install from the index", "Package name or requirement (e.g. studio-foo>=1.2):"
+        )
+        if ok and text.strip():
+            self.install(text.strip())
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.install(paths[0])
+
+    # --- install ----------------------------------------------------------------
+    def confirm_plan(self, plan: pi.InstallPlan) -> bool:
+        """Ask before installing (tests replace this). A change to torch, PySide6 or the
+        app itself is asked with a warning."""
+        protected = plan.protected_changes
+        box = QMessageBox(self)
+        box.setWindowTitle("Install plugin")
+        box.setIcon(QMessageBox.Icon.Warning if protected else QMessageBox.Icon.Question)
+        text = "Install these packages?"
+        if protected:
+            text = (
+                "This would change packages GenAI Studio itself runs on, which can break "
+                "the app:\n"
+                + "\n".join(f"  {p.describe()}" for p in protected)
+                + "\n\nInstall anyway?"
+            )
+        box.setText(text)
+        box.setDetailedText(plan.summary())
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def install(self, text: str) -> None:
+        """Install a wheel, sdist, project folder, requirement or single .py file."""
+        if self.process is not None:
+            self.show_result("Another pip command is running; wait for it or cancel it.")
+            return
+        try:
+            target = pi.classify(text)
+        except ValueError as exc:
+            self.show_result(f"Cannot install: {exc}")
+            return
+        self.output.clear()
+        if target.kind == "file":
+            self._install_file(Path(target.value))
+            return
+        self.log(f"Checking what installing {target.describe()} would do...")
+        self.show_result(f"Checking {target.describe()}...")
+        args = pi.pip(self.python, *pi.install_args(target, True, self.pip_options))
+        self._start(args, lambda code: self._planned(target, code), stream_stdout=False)
+
+    def _install_file(self, path: Path) -> None:
+        try:
+            dest = pi.copy_file_plugin(path, self.plugin_dir)
+        except (OSError, ValueError) as exc:
+            self.show_result(f"Not installed: {exc}")
+            return
+        name = f"file:{dest.stem}"
+        if name in self.manager.records:  # an older copy is already imported
+            self.show_result(f"Copied {path.name} to {dest.parent}.")
+            self.needs_restart(f"{name} was replaced; the old code runs until a restart.")
+            return
+        self.manager.load_file_plugins(self.plugin_dir)
+        self._after_load([name], f"Installed {path.name} into {dest.parent}")
+
+    def _planned(self, target: pi.Target, code: int) -> None:
+        if code != 0:
+            self._finish(f"pip could not resolve {target.describe()} (exit code {code}).")
+            return
+        try:
+            plan = pi.parse_report(self._stdout)
+        except ValueError as exc:
+            self._finish(str(exc))
+            return
+        self.log(plan.summary())
+        if plan.refusals:
+            self._finish("Refused: " + "; ".join(plan.refusals))
+            return
+        if not plan.packages:
+            self._finish(f"Nothing to install: {target.describe()} is already installed.")
+            return
+        if not self.confirm_plan(plan):
+            self._finish("Not installed (cancelled).")
+            return
+        self.log(f"\nInstalling {target.describe()}...")
+        self.show_result(f"Installing {target.describe()}...")
+        args = pi.pip(self.python, *pi.install_args(target, False, self.pip_options))
+        self._start(args, lambda code: self._installed(target, plan, code))
+
+    def _installed(self, target: pi.Target, plan: pi.InstallPlan, code: int) -> None:
+        if code != 0:
+            self._finish(f"pip failed to install {target.describe()} (exit code {code}).")
+            return
+        dists = [p.name for p in plan.packages if p.requested] or [p.name for p in plan.packages]
+        self.log("\nChecking the new plugins' contract versions in a child process...")
+        self._start(
+            pi.probe_command(self.python, dists),
+            lambda code: self._probed(target, plan, dists, code),
+            stream_stdout=False,
+        )
+
+    def _probed(self, target: pi.Target, plan: pi.InstallPlan, dists: list[str], code: int) -> None:
+        refusals = []
+        if code == 0:
+            try:
+                refusals = pi.probe_refusals(self._stdout)
+            except ValueError:
+                self.log("(the probe printed no report; the app will check while loading)")
+        if refusals:
+            self.log("\nRolling back: " + "; ".join(refusals))
+            args = pi.pip(self.python, *pi.uninstall_args(dists))
+            self._start(args, lambda _code: self._finish("Refused: " + "; ".join(refusals)))
+            return
+        upgraded = [
+            rec.name
+            for p in plan.packages
+            for rec in self.manager.records.values()
+            if rec.dist and pi.canonical(rec.dist) == pi.canonical(p.name) and p.current
+        ]
+        new = self.manager.discover()
+        self._process_done()
+        installed = ", ".join(f"{p.name} {p.version}" for p in plan.packages)
+        self._after_load(new, f"Installed {installed}")
+        if upgraded:
+            self.needs_restart(
+                f"{', '.join(upgraded)} changed version; the old code runs until a restart."
+            )
+        elif plan.protected_changes:
+            self.needs_restart("packages GenAI Studio runs on changed version.")
+
+    def _after_load(self, new: list[str], done: str) -> None:
+        parts = []
+        for name in new:
+            rec = self.manager.records[name]
+            if rec.ok:
+                parts.append(f"{name}: {_contributes(rec) or 'no contributions'}")
+            else:
+                parts.append(f"{name}: {rec.status}: {rec.errors[0][0] if rec.errors else ''}")
+        self.show_result(f"{done}. " + ("; ".join(parts) if parts else "No new plugins."))
+        self.refresh()
+        if new:
+            self.select(new[0])
+        self.plugins_changed.emit()
+
+    # --- uninstall ----------------------------------------------------------------
+    def confirm_uninstall(self, what: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Uninstall plugin",
+            f"Uninstall {what}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def uninstall_selected(self) -> None:
+        rec = self.selected()
+        if rec is None or rec.builtin or self.process is not None:
+            return
+        busy = self._in_use(rec.name)
+        if busy:
+            self.show_result(f"{rec.name} is training {busy}: stop the run before uninstalling.")
+            return
+        if rec.path:
+            if not self.confirm_uninstall(f"the single-file plugin {rec.path}"):
+                return
+            try:
+                Path(rec.path).unlink()
+            except OSError as exc:
+                self.show_result(f"Could not delete {rec.path}: {exc}")
+                return
+            self.manager.forget([rec.name])
+            self._after_load([], f"Removed {rec.name}")
+            return
+        names = [r.name for r in self.manager.records.values() if r.dist == rec.dist]
+        if not self.confirm_uninstall(f"{rec.dist} (plugins: {', '.join(names)})"):
+            return
+        self.output.clear()
+        self.log(f"Uninstalling {rec.dist}...")
+        args = pi.pip(self.python, *pi.uninstall_args([rec.dist]))
+        self._start(args, lambda code: self._uninstalled(rec.dist, names, code))
+
+    def _uninstalled(self, dist: str, names: list[str], code: int) -> None:
+        if code != 0:
+            self._finish(f"pip failed to uninstall {dist} (exit code {code}).")
+            return
+        self.manager.forget(names)
+        self._process_done()
+        self._after_load([], f"Uninstalled {dist} ({', '.join(names)})")
+
+    # --- the pip process ------------------------------------------------------------
+    def _start(
+        self, args: list[str], then: Callable[[int], None], stream_stdout: bool = True
+    ) -> None:
+        """Run ``args``; stream stderr (and stdout unless it is a report to parse) to
+        the output pane; call ``then(exit_code)`` when it ends (-1: it did not run)."""
+        if self.process is not None:  # the previous step's, whose slot called us
+            self.process.deleteLater()
+        process = QProcess(self)
+        self.process = process
+        self._stdout = ""
+        self._cancelled = False
+        process.setProgram(args[0])
+        process.setArguments(args[1:])
+
+        def read_out() -> None:
+            text = bytes(process.readAllStandardOutput()).decode("utf-8", "replace")
+            if stream_stdout:
+                self.log(text)
+            else:
+                self._stdout += text
+
+        def read_err() -> None:
+            self.log(bytes(process.readAllStandardError()).decode("utf-8", "replace"))
+
+        def finished(code: int, status: QProcess.ExitStatus) -> None:
+            read_out()
+            read_err()
+            if self._cancelled:
+                self._finish(
+                    "Cancelled. pip was stopped; a half-done install may need an uninstall."
+                )
+                return
+            crashed = status == QProcess.ExitStatus.CrashExit
+            then(-1 if crashed else code)
+
+        def failed(error: QProcess.ProcessError) -> None:
+            if error == QProcess.ProcessError.FailedToStart:
+                self._finish(f"Could not start {args[0]}: {process.errorString()}")
+
+        process.readyReadStandardOutput.connect(read_out)
+        process.readyReadStandardError.connect(read_err)
+        process.finished.connect(finished)
+        process.errorOccurred.connect(failed)
+        self.log("$ " + " ".join(args))
+        self._set_busy(True)
+        process.start()
+
+    def cancel(self) -> None:
+        if self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning:
+            self._cancelled = True
+            self.process.kill()
+
+    def _process_done(self) -> None:
+        if self.process is not None:
+            self.process.deleteLater()
+        self.process = None
+        self._set_busy(False)
+
+    def _finish(self, message: str) -> None:
+        self._process_done()
+        self.log(message)
+        self.show_result(message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.install_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        rec = self.selected() if hasattr(self, "records") else None
+        self.uninstall_button.setEnabled(
+            not busy and rec is not None and not rec.builtin and bool(rec.dist or rec.path)
+        )
+
+    def is_busy(self) -> bool:
+        return self.process is not None
+
+    def closeEvent(self, event) -> None:
+        if self.process is not None:
+            self.cancel()
+            self.process.waitForFinished(5000)
+        super().closeEvent(event)
+
+
+# --- errors escaping plugin code on the GUI thread ----------------------------------------
+class PluginErrorGuard:
+    """Reports an exception that escapes a plugin's code into Qt's event loop (a
+    sampling widget's ``show_sample``, a button handler) against the plugin, with its
+    traceback, instead of only printing it. Installed as ``sys.excepthook``; other
+    exceptions, and these too after reporting, go on to the previous hook."""
+
+    def __init__(
+        self,
+        manager: PluginManager,
+        report: Callable[[str, str, str], None],
+        owner: QWidget | None = None,
+    ) -> None:
+        self.manager = manager
+        self.report = report
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self.previous = sys.excepthook
+        sys.excepthook = self
+
+    def __call__(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        alive = self._owner is None or self._owner() is not None
+        name = self.manager.plugin_for_traceback(tb) if alive else None
+        if name is not None:
+            details = "".join(traceback.format_exception(kind, exc, tb))
+            rec = self.manager.records.get(name)
+            if rec is not None:
+                rec.errors.append((f"raised {kind.__name__}: {exc}", details))
+            with contextlib.suppress(RuntimeError):  # the window is being deleted
+                self.report("error", f"plugin {name} raised {kind.__name__}: {exc}", details)
+        self.previous(kind, exc, tb)
