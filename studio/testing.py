@@ -116,12 +116,22 @@ def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager
     settings = QSettings(str(tmp_path / "studio-settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(studio_manager, settings, tmp_path / "studio-workspace")
     window.confirm_stop_on_close = lambda: True
-    qtbot.addWidget(window)
     window.show()
     yield window
     if window.session.is_running():
         window.session.stop()
         window.session.wait(60_000)
+    # The window asks a child process for the devices (from a timer): let the answer
+    # arrive while the window is alive, then delete it. (pytest-qt's addWidget would
+    # delete it before this fixture ends, and the answer would reach a deleted form.)
+    from PySide6.QtCore import QThreadPool
+
+    qtbot.wait(10)
+    QThreadPool.globalInstance().waitForDone(120_000)
+    qtbot.wait(10)
+    window.close()
+    window.deleteLater()
+    qtbot.wait(10)
 
 
 # --- tiny datasets -------------------------------------------------------------------

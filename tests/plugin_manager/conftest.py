@@ -82,3 +82,44 @@ def throwaway_env(tmp_path, monkeypatch):
     (Path(purelib) / "app_env.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     monkeypatch.syspath_prepend(purelib)
     return str(python), Path(purelib)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, plugins):
+    """A main window on a temporary workspace and settings file (as tests/ui has)."""
+    from PySide6.QtCore import QSettings
+
+    from studio.ui.main_window import MainWindow
+
+    made = []
+
+    def make(manager=None):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(manager or plugins, settings, tmp_path / "workspace")
+        w.confirm_stop_on_close = lambda: True
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    close_windows(qtbot, made)
+
+
+def close_windows(qtbot, windows) -> None:
+    """Stop training, let the device probe each window starts from a timer answer while
+    the window is alive, then close and delete the windows. (pytest-qt's addWidget
+    deletes widgets before fixtures end, which would deliver that answer to a deleted
+    form.)"""
+    from PySide6.QtCore import QThreadPool
+
+    for w in windows:
+        if w.session.is_running():
+            w.session.stop()
+            w.session.wait(60_000)
+    qtbot.wait(10)
+    QThreadPool.globalInstance().waitForDone(120_000)
+    qtbot.wait(10)
+    for w in windows:
+        w.close()
+        w.deleteLater()
+    qtbot.wait(10)
