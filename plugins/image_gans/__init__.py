@@ -105,10 +105,10 @@ def studio_models() -> list[api.ModelSpec]:
                 "quick CPU": {
                     "batch_size": 64,
                     "image_size": 32,
-                    "ngf": 32,
-                    "ndf": 32,
+                    "ngf": 16,
+                    "ndf": 16,
                     "lr": 2e-4,
-                    "steps": 1500,
+                    "steps": 2000,
                     "sample_every": 100,
                 },
             },
@@ -142,18 +142,20 @@ def studio_models() -> list[api.ModelSpec]:
                     "ndf": 64,
                     "steps": 5000,
                 },
+                # WGAN-GP costs about 8 DCGAN steps a step (5 critic updates, each with
+                # a double backward) and learns the classes slowly: on 2 CPU cores it
+                # has not picked them up after 150 steps (4 minutes). The BCE loss
+                # reaches 0.95 label accuracy in 400 steps (about a minute).
                 "quick CPU": {
                     "batch_size": 64,
-                    "loss": "wgan-gp",
-                    "critic_steps": 5,
-                    "gp_weight": 10.0,
-                    "lr": 1e-4,
-                    "beta1": 0.0,
-                    "beta2": 0.9,
+                    "loss": "bce",
+                    "lr": 2e-4,
+                    "beta1": 0.5,
+                    "beta2": 0.999,
                     "image_size": 32,
-                    "ngf": 32,
-                    "ndf": 32,
-                    "steps": 1000,
+                    "ngf": 16,
+                    "ndf": 16,
+                    "steps": 800,
                     "sample_every": 100,
                 },
             },

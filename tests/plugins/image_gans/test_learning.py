@@ -16,12 +16,13 @@ from studio.core import config as cfg
 from studio.core.session import RunSampler, TrainSettings, create_engine
 from studio_plugins.image_gans import judge
 
-# Steps of the learning runs. Measured on this 2-core machine (seed 0): DCGAN reaches
-# a digit accuracy of about 0.5 at 600 steps (0.0 untrained; real digits: 0.95); the
-# conditional GAN's label accuracy see CGAN_STEPS below.
+# Steps of the learning runs. Measured on this 2-core machine (seed 0, quick CPU
+# presets): DCGAN's digit accuracy is about 0.5 at 600 steps (0.0 untrained; held-out
+# real digits: 0.95); the conditional GAN (BCE loss, as its quick CPU preset) asked for
+# each class is recognised as that class in about 0.95 of samples at 400-450 steps
+# (0.1 is chance), its digit accuracy then about 0.86.
 DCGAN_STEPS = 600
-CGAN_STEPS = 300
-CGAN_LOSS = "wgan-gp"
+CGAN_STEPS = 450
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +66,14 @@ def test_dcgan_generates_digits_the_classifier_recognises(plugins, tmp_path, dig
 
 @pytest.mark.slow
 def test_cgan_generates_the_class_asked_for(plugins, tmp_path, digit_judge):
-    sampler = train(plugins, tmp_path, "cgan", CGAN_STEPS, loss=CGAN_LOSS)
+    sampler = train(plugins, tmp_path, "cgan", CGAN_STEPS)
     images, asked = [], []
     for digit in range(10):
         sample = sampler.sample(seed=100 + digit, n=50, label=digit)
         images.append(digits_of(sample))
         asked += [digit] * 50
     scores = judge.score(digit_judge, torch.cat(images), torch.tensor(asked))
-    print(f"cGAN ({CGAN_LOSS}) after {CGAN_STEPS} steps: {scores}")
-    # Chance is 0.1 (ten classes).
-    assert scores["label_accuracy"] >= 0.5, scores
+    print(f"cGAN after {CGAN_STEPS} steps: {scores}")
+    # Chance is 0.1 (ten classes); typically about 0.95 here.
+    assert scores["label_accuracy"] >= 0.6, scores
+    assert scores["digit_accuracy"] >= 0.4, scores
