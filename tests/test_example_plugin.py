@@ -1,8 +1,15 @@
-"""The complete example plugin of docs/plugin-guide.md works as the guide says."""
+"""The example plugin packages in examples/.
+
+studio_flow2d is installed with pip by `make` (as a user installs a plugin): the app's
+contract checks run against that installed copy, found through its entry point.
+studio_sine_gan, the smaller example, is imported from its folder.
+"""
 
 from __future__ import annotations
 
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -10,13 +17,36 @@ import pytest
 from studio.core import config as cfg
 from studio.core.session import RunSampler, TrainSettings, create_engine
 from studio.plugins import PluginManager
+from studio.testing import check_plugin_contract, load_only
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "example_plugin"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SINE = EXAMPLES / "studio_sine_gan"
+FLOW = EXAMPLES / "studio_flow2d"
+
+
+def test_the_installed_flow_example_is_the_one_in_examples():
+    """A stale install would test old code: `make test` reinstalls when it changes."""
+    dist = metadata.distribution("studio-flow2d")
+    declared = tomllib.loads((FLOW / "pyproject.toml").read_text())["project"]["version"]
+    assert dist.version == declared
+    for source in (FLOW / "studio_flow2d").glob("*.py"):
+        installed = Path(dist.locate_file(f"studio_flow2d/{source.name}"))
+        assert installed.read_text() == source.read_text(), (
+            f"{installed} differs from {source}: pip install ./examples/studio_flow2d"
+        )
+
+
+def test_the_installed_flow_example_passes_the_contract_checks(tmp_path):
+    manager = load_only(["flow2d"])
+    assert manager.records["flow2d"].source == "entry point (studio-flow2d)"
+    assert set(manager.models) == {"flow2d"}  # nothing else was loaded
+    report = check_plugin_contract(manager, "flow2d", tmp_path, steps=2)
+    assert report.checks[-1] == "resumes" and report.sample.kind == "points"
 
 
 @pytest.fixture
 def manager(monkeypatch):
-    monkeypatch.syspath_prepend(str(EXAMPLE))
+    monkeypatch.syspath_prepend(str(SINE))
     import studio_sine_gan
 
     m = PluginManager()
@@ -26,7 +56,18 @@ def manager(monkeypatch):
         del sys.modules[name]
 
 
-def test_example_plugin_registers_trains_and_learns(manager, tmp_path):
+@pytest.fixture
+def one_thread():
+    """Tiny networks: one thread beats two fighting over a busy 2-core machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_example_plugin_registers_trains_and_learns(manager, tmp_path, one_thread):
     assert manager.records["sine_gan"].ok, manager.records["sine_gan"].errors
     source = manager.model_source("sine-gan")
     config = cfg.build(source.spec.config_class, {})
