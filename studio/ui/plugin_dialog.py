@@ -41,7 +41,9 @@ from studio import plugin_install as pi
 from studio.core.contributions import API_VERSION
 from studio.plugins import DISABLE_ENV, PluginManager, PluginRecord, disabled_from_env
 
-COLUMNS = ["On", "Plugin", "Version", "Contract", "Contributes", "Source", "Status"]
+# Contributions last: the longest text, stretched to the dialog's edge.
+COLUMNS = ["On", "Plugin", "Version", "Contract", "Status", "Source", "Contributes"]
+STATUS_COLUMN = COLUMNS.index("Status")
 SETTINGS_KEY = "plugins/disabled"
 
 
@@ -204,17 +206,19 @@ class PluginDialog(QDialog):
                 rec.name,
                 rec.version,
                 rec.api_version,
-                _contributes(rec),
-                rec.source,
                 _status(rec),
+                rec.source,
+                _contributes(rec),
             ]
             for col, text in enumerate(texts, start=1):
                 item = QTableWidgetItem(text)
-                if col == 6 and (rec.errors or rec.status in ("failed", "refused")):
+                if col == STATUS_COLUMN and (rec.errors or rec.status in ("failed", "refused")):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, col, item)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
+        for col in range(len(COLUMNS) - 1):  # a long source path must not hide the rest
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 260))
         names = [r.name for r in self.records]
         row = names.index(selected.name) if selected and selected.name in names else 0
         if self.records:
