@@ -71,6 +71,7 @@ class StripView(QWidget):
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # at once: deleteLater waits for the event loop
                 item.widget().deleteLater()
         self.captions = list(sample.labels or [""] * len(sample.images))
         for i, (image, caption) in enumerate(zip(sample.images, self.captions, strict=True)):
