@@ -399,6 +399,7 @@ def cmd_train(args, extra: list[str]) -> int:
         precision=pick("precision", "fp32"),
         sample_every=pick("sample_every", 100),
         checkpoint_every=pick("checkpoint_every", 500),
+        validate_every=pick("validate_every", 0),
         tensorboard=bool(args.tensorboard),
     )
     engine = create_engine(source, dataset, config, settings, args.run_dir, _progress())
@@ -483,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=PRECISIONS)
     t.add_argument("--sample-every", type=int, help="preview samples every N steps (0: never)")
     t.add_argument("--checkpoint-every", type=int, help="checkpoint every N steps (0: at end)")
+    t.add_argument("--validate-every", type=int, help="validation metrics every N steps (0: never)")
     t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
     t.add_argument(
         "--tensorboard",

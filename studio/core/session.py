@@ -127,7 +127,9 @@ def create_engine(
     if settings.epochs > 0:
         from studio.core.datasets import BatchOrder
 
-        per_epoch = BatchOrder(loaded.train, trainer.batch_size, settings.seed).batches_per_epoch
+        # The trainer's own dataset: a model may train on a part of what was loaded.
+        part = trainer.dataset.train
+        per_epoch = BatchOrder(part, trainer.batch_size, settings.seed).batches_per_epoch
         record.steps = settings.epochs * per_epoch
         record.extra["epochs"] = settings.epochs
     if settings.tensorboard and dist.is_main:

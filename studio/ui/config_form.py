@@ -66,12 +66,17 @@ class ConfigForm(QWidget):
         self.sample_every = QSpinBox(minimum=0, maximum=1_000_000, value=100)
         self.sample_every.setToolTip("Preview samples at a fixed seed every N steps (0: never)")
         self.checkpoint_every = QSpinBox(minimum=0, maximum=1_000_000, value=500)
+        self.validate_every = QSpinBox(minimum=0, maximum=1_000_000, value=0)
+        self.validate_every.setToolTip(
+            "Validation metrics on the held-out split every N steps (0: never)"
+        )
         form.addRow("Steps", self.steps)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.precision)
         form.addRow("Sample every", self.sample_every)
         form.addRow("Checkpoint every", self.checkpoint_every)
+        form.addRow("Validate every", self.validate_every)
         self.tensorboard = QCheckBox("Also write TensorBoard event files")
         self.tensorboard.setToolTip("Scalars and image samples in <run>/tensorboard")
         form.addRow("", self.tensorboard)
@@ -85,7 +90,13 @@ class ConfigForm(QWidget):
         self.command.setMaximumHeight(70)
         layout.addWidget(self.command)
         layout.addStretch(1)
-        for w in (self.steps, self.seed, self.sample_every, self.checkpoint_every):
+        for w in (
+            self.steps,
+            self.seed,
+            self.sample_every,
+            self.checkpoint_every,
+            self.validate_every,
+        ):
             w.valueChanged.connect(self._on_edit)
         for w in (self.device, self.precision):
             w.currentTextChanged.connect(self._on_edit)
@@ -181,6 +192,7 @@ class ConfigForm(QWidget):
             "seed": self.seed,
             "sample_every": self.sample_every,
             "checkpoint_every": self.checkpoint_every,
+            "validate_every": self.validate_every,
         }
         for key, value in self.spec.presets[name].items():
             if key in self.editors:
@@ -230,6 +242,7 @@ class ConfigForm(QWidget):
             precision=self.precision.currentText(),
             sample_every=self.sample_every.value(),
             checkpoint_every=self.checkpoint_every.value(),
+            validate_every=self.validate_every.value(),
             tensorboard=self.tensorboard.isChecked(),
         )
         return config, settings
@@ -256,6 +269,8 @@ class ConfigForm(QWidget):
             "--checkpoint-every",
             str(self.checkpoint_every.value()),
         ]
+        if self.validate_every.value():
+            parts += ["--validate-every", str(self.validate_every.value())]
         if self.tensorboard.isChecked():
             parts.append("--tensorboard")
         defaults = {i.name: i.default for i in cfg.describe(self.spec.config_class)}

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -244,11 +245,16 @@ class MainWindow(QMainWindow):
         torch is loaded into the window's process only when a run or sampling starts."""
         from studio.core.devices_names import probe_devices
 
-        run_in_thread(
-            probe_devices,
-            self.form.set_devices,
-            lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
-        )
+        run_in_thread(probe_devices, self._devices_probed, self._probe_failed)
+
+    # The probe takes seconds; the window may have been closed and deleted by then.
+    def _devices_probed(self, devices: list[str]) -> None:
+        if shiboken6.isValid(self) and shiboken6.isValid(self.form.device):
+            self.form.set_devices(devices)
+
+    def _probe_failed(self, message: str, details: str) -> None:
+        if shiboken6.isValid(self):
+            self.notify("error", f"torch failed to load: {message}", details)
 
     # --- helpers -------------------------------------------------------------------
     @property
