@@ -110,7 +110,16 @@ class ClassifierTrainer(api.Trainer):
             kind=dataset.kind,
             train=(ids[tr], lengths[tr], y[tr]),
             val=(ids[va], lengths[va], y[va]),
-            info=info,
+            # Recorded in the run's config.json by the engine.
+            info={
+                **info,
+                "prep": {
+                    "split": "stratified",
+                    "val_fraction": config.val_fraction,
+                    "split_seed": SPLIT_SEED,
+                    "tokenizer": config.tokenizer,
+                },
+            },
             name=dataset.name,
         )
         self.val_index = val_idx

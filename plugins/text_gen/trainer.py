@@ -129,7 +129,16 @@ class LMTrainer(api.Trainer):
         self.dataset = api.LoadedDataset(
             kind=self.dataset.kind,
             train=(starts,),
-            info=self.dataset.info,
+            # Recorded in the run's config.json by the engine: a contiguous split (the
+            # last part of the text validates), so no seed is involved.
+            info={
+                **self.dataset.info,
+                "prep": {
+                    "split": "contiguous",
+                    "val_fraction": self.config.val_fraction,
+                    "tokenizer": getattr(self.config, "tokenizer", "char"),
+                },
+            },
             name=self.dataset.name,
         )
 

@@ -310,7 +310,8 @@ class MainWindow(QMainWindow):
 
                 self.notify(
                     "error",
-                    f"{spec.id}: its sampling widget failed to build: {exc}",
+                    f"plugin {self.plugins.owner('model', spec.id)}: the sampling widget of "
+                    f"{spec.id} failed to build: {exc}",
                     traceback.format_exc(),
                 )
         if widget is not None:

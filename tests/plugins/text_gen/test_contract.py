@@ -97,6 +97,8 @@ def test_trains_validates_samples_checkpoints_and_resumes(plugins, tmp_path, mod
     assert losses[-1] < losses[0]  # 20 steps already move a 100-way softmax
     assert run.checkpoint_steps() == [10, 20]
     assert any("sample/known_words" in r for r in rows)  # previews are logged
+    prep = run.record().dataset["prep"]  # the split the run trained on, recorded
+    assert prep["split"] == "contiguous" and prep["val_fraction"] > 0
 
     sampler = RunSampler(tmp_path / "r", plugins.resolve_run)
     sample = sampler.sample(seed=3, n=2, prompt="The ", max_new_tokens=15)
