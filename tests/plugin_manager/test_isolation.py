@@ -159,7 +159,7 @@ def test_a_sampling_widget_that_fails_to_build_is_reported(make_window):
     w = make_window(manager)
     w.model_combo.setCurrentIndex(w.model_combo.findData("bad-factory"))
     assert w.explore.currentWidget() is w.explore_placeholder
-    [message] = [m for m in w.notifications.messages() if "widget failed to build" in m]
+    [message] = [m for m in w.notifications.messages() if "failed to build" in m]
     assert "the widget factory broke" in message and "plugin bad_factory" in message
     w.model_combo.setCurrentIndex(w.model_combo.findData("gan-shape"))
     assert w.explore.currentWidget() is w.sampling_widgets["gan-shape"]
