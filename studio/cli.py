@@ -305,6 +305,7 @@ def _run_engine(engine) -> int:
         engine.stop()
 
     signal.signal(signal.SIGINT, on_sigint)
+    result = None
     try:
         result = engine.run()
     finally:
@@ -312,7 +313,7 @@ def _run_engine(engine) -> int:
         if engine.dist.enabled:
             from studio.core.distributed import teardown
 
-            teardown()
+            teardown(clean=result is not None and result.state != "failed")
     if engine.dist.is_main:
         print(f"{result.state}: {result.message}", file=sys.stderr)
         print(f"run directory: {engine.run_dir.path}", file=sys.stderr)

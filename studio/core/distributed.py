@@ -20,6 +20,7 @@ exact.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 from collections.abc import Iterable
@@ -132,6 +133,15 @@ def average_values(
     return out, bool(t[-1].item() > 0)
 
 
-def teardown() -> None:
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+def teardown(clean: bool = True) -> None:
+    """Leave the process group. After a clean end the ranks first wait for each other:
+    a rank that tears gloo down while a peer is still using it can abort the peer at
+    exit ("terminate called without an active exception"). After a failure there may
+    be no peer left to wait for."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if clean:
+        # A peer gone at the very end leaves nothing to wait for.
+        with contextlib.suppress(Exception):
+            dist.barrier()
+    dist.destroy_process_group()
