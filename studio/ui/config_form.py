@@ -182,6 +182,28 @@ class ConfigForm(QWidget):
             w.setText(_fmt(value) if info.type is float else str(value))
         w.blockSignals(False)
 
+    def show_run(self, record: Any) -> None:
+        """Show the settings a run was trained with (preset: custom), so the form and
+        its command line repeat that run."""
+        for name, value in record.config.items():
+            if name in self.editors:
+                self._set_editor(name, value)
+        for widget, value in (
+            (self.steps, record.steps),
+            (self.seed, record.seed),
+            (self.sample_every, record.sample_every),
+            (self.checkpoint_every, record.checkpoint_every),
+            (self.validate_every, record.extra.get("validate_every", 0)),
+        ):
+            widget.blockSignals(True)
+            widget.setValue(int(value))
+            widget.blockSignals(False)
+        self.precision.setCurrentText(record.precision)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(CUSTOM)
+        self.preset.blockSignals(False)
+        self._update_command()
+
     def _apply_preset(self, name: str) -> None:
         if self.spec is None or name not in self.spec.presets:
             return

@@ -563,6 +563,7 @@ class MainWindow(QMainWindow):
         self.model_combo.blockSignals(False)
         spec = self.plugins.models[record.model]
         self.form.set_model(spec, record.dataset.get("id", ""), record.dataset.get("reader"))
+        self.form.show_run(record)
         self.loss_plot.clear()
         status = run.status()
         self.loss_plot.set_total(int(status.get("total", record.steps)))

@@ -125,6 +125,11 @@ def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window)
     assert len(other.loss_plot.series["d_loss"]) == 120
     assert [s for s, _ in other.gallery.entries] == [0, 100, 120]
     assert other.resume_action.isEnabled()
+    # The form shows the settings the run was trained with, not a preset's.
+    record = RunDir(path).record()
+    config, settings = other.form.values()
+    assert other.form.preset.currentText() == "custom"
+    assert settings.steps == 120 and config.batch_size == record.config["batch_size"]
 
 
 def drop(window, *paths: Path) -> None:
