@@ -40,9 +40,10 @@ MODEL, DATASET = "gan-shape", "exponential-curve"
 
 def bare_loop(steps: int, seed: int) -> float:
     """The same GAN step written by hand; returns steps/s."""
+    from torch import nn
+
     from studio_plugins.shapes_gan.data import load_exponential_curve
     from studio_plugins.shapes_gan.shape_networks import ShapeDiscriminator, ShapeGenerator
-    from torch import nn
 
     torch.manual_seed(seed)
     data = load_exponential_curve().train[0]
