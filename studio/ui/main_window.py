@@ -39,11 +39,12 @@ from studio.ui.dataset_browser import DatasetBrowser
 from studio.ui.dataset_preview import DatasetPreview
 from studio.ui.loss_plot import LossPlot
 from studio.ui.notifications import Notifications
-from studio.ui.plugin_dialog import PluginDialog, PluginErrorGuard
 from studio.ui.run_list import RunList
 from studio.ui.sample_gallery import SampleGallery
 from studio.ui.tasks import run_in_thread
 from studio.ui.training_bridge import TrainingSession
+from studio.ui.window_plugins import PluginsMixin, book_order
+from studio.ui.window_runs import RunsMixin
 
 
 def _eta(seconds: float) -> str:
@@ -53,16 +54,7 @@ def _eta(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-# The built-in models in the book's order (chapter 3 first: quick to train, easy to
-# see); other plugins' models follow in the order they were loaded.
-BOOK_ORDER = ("gan-shape", "gan-numbers", "gan-mlp", "dcgan", "cgan", "lstm", "gpt")
-
-
-def _book_order(spec) -> int:
-    return BOOK_ORDER.index(spec.id) if spec.id in BOOK_ORDER else len(BOOK_ORDER)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
     def __init__(self, plugins: PluginManager, settings: QSettings, workspace: Path) -> None:
         super().__init__()
         self.plugins = plugins
@@ -210,7 +202,7 @@ class MainWindow(QMainWindow):
         self.datasets.readers = self.plugins.readers
         self.datasets.restore_registered()
         self.model_combo.blockSignals(True)
-        for spec in sorted(self.plugins.models.values(), key=_book_order):
+        for spec in sorted(self.plugins.models.values(), key=book_order):
             self.model_combo.addItem(spec.name, spec.id)
         self.model_combo.blockSignals(False)
         for rec in self.plugins.problems():
@@ -536,133 +528,7 @@ class MainWindow(QMainWindow):
             self.session.wait(30_000)
             self.close()
 
-    # --- runs ---------------------------------------------------------------------
-    @Slot(str)
-    def open_run(self, path: str) -> None:
-        """Show a run's curves and samples (finished, or live in another process)."""
-        if self.session.is_running():
-            self.notify("warning", "stop the current training before opening another run")
-            return
-        run = RunDir(path)
-        try:
-            record = run.record()
-        except RunDirError as exc:
-            self.notify("error", str(exc))
-            return
-        if record.model not in self.plugins.models:
-            self.notify(
-                "error",
-                f"{run.name} was trained with model {record.model}, "
-                "which no installed plugin provides",
-            )
-            return
-        self.current_run = run.path
-        index = self.model_combo.findData(record.model)
-        self.model_combo.blockSignals(True)
-        self.model_combo.setCurrentIndex(index)
-        self.model_combo.blockSignals(False)
-        spec = self.plugins.models[record.model]
-        self.form.set_model(spec, record.dataset.get("id", ""), record.dataset.get("reader"))
-        self.form.show_run(record)
-        self.loss_plot.clear()
-        status = run.status()
-        self.loss_plot.set_total(int(status.get("total", record.steps)))
-        rows, self._follow_offset = run.read_metrics_from(0)
-        self.loss_plot.add_rows(rows)
-        files = run.sample_files()
-        self._follow_samples = {s for s, _ in files}
-        self.gallery.load_run(files)
-        total = int(status.get("total", record.steps))
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(int(status.get("step", 0)))
-        self.run_label.setText(run.name)
-        self.rate_label.setText(run.live_state())
-        self._show_widget_for(record.model)
-        self._set_running(False)
-
-    def _follow_run(self) -> None:
-        """Poll a run that another process (the CLI, torchrun) is writing."""
-        if self.session.is_running() or self.current_run is None:
-            return
-        run = RunDir(self.current_run)
-        status = run.status()
-        if run.live_state() not in ("running", "paused"):
-            return
-        rows, self._follow_offset = run.read_metrics_from(self._follow_offset)
-        self.loss_plot.add_rows(rows)
-        for step, path in run.sample_files():
-            if step not in self._follow_samples:
-                self._follow_samples.add(step)
-                try:
-                    from studio.core.samples import load_sample
-
-                    self.gallery.add_sample(step, load_sample(path), path)
-                except ValueError:
-                    continue
-        self.progress.setValue(int(status.get("step", 0)))
-        self.rate_label.setText(f"{status.get('state')} (in another process)")
-
     # --- dialogs and closing ------------------------------------------------------
-    # --- plugins: the manager dialog, live changes, plugin errors --------------------
-    def _wire_plugins(self) -> None:
-        self.plugin_dialog: PluginDialog | None = None
-        self._last_error_event = ""
-        # A raise in a plugin's code on the GUI thread (its sampling widget) is reported
-        # with the plugin's name; a trainer's raise ends its run and is reported too.
-        self.plugin_guard = PluginErrorGuard(self.plugins, self.notify, self)
-        self.session.updates.connect(self._remember_error_event)
-        self.session.finished.connect(self._report_plugin_failure)
-
-    def show_plugins(self) -> PluginDialog:
-        """Open the plugin manager (non-modal: training and sampling go on)."""
-        if self.plugin_dialog is None:
-            self.plugin_dialog = PluginDialog(self.plugins, self.settings, self)
-            self.plugin_dialog.plugins_changed.connect(self.refresh_plugins)
-        self.plugin_dialog.refresh()
-        self.plugin_dialog.show()
-        self.plugin_dialog.raise_()
-        return self.plugin_dialog
-
-    def refresh_plugins(self) -> None:
-        """Show the models, datasets and readers of the plugins as they are now (after
-        a plugin was enabled, disabled, installed or uninstalled)."""
-        current = self.model_id
-        self.datasets.set_datasets(self.plugins.datasets)
-        self.datasets.readers = self.plugins.readers
-        for model_id in [m for m in self.sampling_widgets if m not in self.plugins.models]:
-            widget = self.sampling_widgets.pop(model_id)
-            if widget is not None:
-                self.explore.removeWidget(widget)
-                widget.deleteLater()
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for spec in sorted(self.plugins.models.values(), key=_book_order):
-            self.model_combo.addItem(spec.name, spec.id)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
-        self.model_combo.blockSignals(False)
-        spec = self.plugins.models.get(self.model_id or "")
-        if spec is None:
-            self.explore.setCurrentWidget(self.explore_placeholder)
-        elif not self.session.is_running() and self.form.spec is not spec:
-            self._on_model_changed(self.model_combo.currentIndex())
-        self._set_running(self.session.is_running())
-
-    @Slot(dict)
-    def _remember_error_event(self, batch: dict[str, Any]) -> None:
-        for message, level in batch["events"]:
-            if level == "ERROR":
-                self._last_error_event = message
-
-    @Slot(object)
-    def _report_plugin_failure(self, result: EngineResult) -> None:
-        """Name the plugin whose model failed, and record it in the plugin manager."""
-        details, self._last_error_event = self._last_error_event, ""
-        if result.state != "failed" or self.model_id not in self.plugins.models:
-            return
-        name = self.plugins.owner("model", self.model_id)
-        self.plugins.records[name].errors.append((f"{self.model_id}: {result.message}", details))
-        self.notify("error", f"plugin {name} failed while training {self.model_id}", details)
-
     def confirm_stop_on_close(self) -> bool:
         answer = QMessageBox.question(
             self,
