@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import Slot
 
 from studio.core.listener import EngineResult
-from studio.ui.plugin_dialog import PluginDialog, PluginErrorGuard
+from studio.ui.plugin_dialog import PluginDialog
+from studio.ui.plugin_errors import PluginErrorGuard
 
 # The built-in models in the book's order (chapter 3 first: quick to train, easy to
 # see); other plugins' models follow in the order they were loaded.
