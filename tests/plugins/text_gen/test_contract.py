@@ -66,22 +66,6 @@ def test_plugin_loads_with_its_models_and_dataset(plugins):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_config_form_builds_from_the_dataclass(qtbot, plugins, model):
-    from studio.ui.config_form import ConfigForm
-
-    form = ConfigForm()
-    qtbot.addWidget(form)
-    spec = plugins.models[model]
-    form.set_model(spec)
-    assert set(form.editors) == {i.name for i in cfg.describe(spec.config_class)}
-    form.preset.setCurrentText("quick CPU")
-    config, settings = form.values()
-    assert config.lr == spec.presets["quick CPU"]["lr"]
-    assert settings.steps == spec.presets["quick CPU"]["steps"]
-    assert f"--model {model}" in form.command.toPlainText()
-
-
-@pytest.mark.parametrize("model", MODELS)
 def test_trains_validates_samples_checkpoints_and_resumes(plugins, tmp_path, model):
     result = make(plugins, tmp_path / "r", model, 20, sample_every=10, checkpoint_every=10).run()
     assert result.state == "finished", result.message
