@@ -60,6 +60,9 @@ class ImageGANTrainer(api.Trainer):
     """What the three models share: data preparation, noise, sampling, the explorer."""
 
     generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
     conditional = False  # True when the generator also takes label vectors
 
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
@@ -71,6 +74,14 @@ class ImageGANTrainer(api.Trainer):
         real = _real_images(dataset.train)
         self.real_mean = real.mean(0)
         self.real_spread = float(real.std(0).mean()) if len(real) > 1 else 1.0
+
+    # A generator and a discriminator, each with its optimizer (the conditional GAN,
+    # whose second network is a critic, names its own).
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     @staticmethod
     def _class_names(dataset: api.LoadedDataset) -> list[str]:
@@ -153,12 +164,6 @@ class MLPGANTrainer(ImageGANTrainer):
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr)
 
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "discriminator": self.discriminator}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "discriminator": self.opt_d}
-
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
         real, _ = split_batch(batch)
         n = real.shape[0]
@@ -184,12 +189,6 @@ class DCGANTrainer(ImageGANTrainer):
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "discriminator": self.discriminator}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
         real, _ = split_batch(batch)
