@@ -43,7 +43,7 @@ from studio.ui.run_list import RunList
 from studio.ui.sample_gallery import SampleGallery
 from studio.ui.tasks import run_in_thread
 from studio.ui.training_bridge import TrainingSession
-from studio.ui.window_plugins import PluginsMixin, book_order
+from studio.ui.window_plugins import PluginsMixin
 from studio.ui.window_runs import RunsMixin
 
 
@@ -201,10 +201,7 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         self.datasets.set_datasets(self.plugins.datasets)
         self.datasets.readers = self.plugins.readers
         self.datasets.restore_registered()
-        self.model_combo.blockSignals(True)
-        for spec in sorted(self.plugins.models.values(), key=book_order):
-            self.model_combo.addItem(spec.name, spec.id)
-        self.model_combo.blockSignals(False)
+        self.fill_model_combo()
         for rec in self.plugins.problems():
             for message, details in rec.errors:
                 self.notify("error", f"plugin {rec.name}: {message}", details)

@@ -42,6 +42,16 @@ class PluginsMixin:
         self.plugin_dialog.raise_()
         return self.plugin_dialog
 
+    def fill_model_combo(self, current: str | None = None) -> None:
+        """The installed models in the book's order, ``current`` selected if still there
+        (no change signal: callers decide what a change means)."""
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for spec in sorted(self.plugins.models.values(), key=book_order):
+            self.model_combo.addItem(spec.name, spec.id)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
+        self.model_combo.blockSignals(False)
+
     def refresh_plugins(self) -> None:
         """Show the models, datasets and readers of the plugins as they are now (after
         a plugin was enabled, disabled, installed or uninstalled)."""
@@ -53,12 +63,7 @@ class PluginsMixin:
             if widget is not None:
                 self.explore.removeWidget(widget)
                 widget.deleteLater()
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for spec in sorted(self.plugins.models.values(), key=book_order):
-            self.model_combo.addItem(spec.name, spec.id)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
-        self.model_combo.blockSignals(False)
+        self.fill_model_combo(current)
         spec = self.plugins.models.get(self.model_id or "")
         if spec is None:
             self.explore.setCurrentWidget(self.explore_placeholder)
