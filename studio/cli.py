@@ -138,7 +138,7 @@ def cmd_datasets(args) -> int:
 
 def cmd_inspect(manager: PluginManager, args) -> int:
     """Read PATH (or an embedded dataset) with the reader the app would choose."""
-    from studio.core.dataset_info import count_files, human_size, summary
+    from studio.core.dataset_info import SUMMARY_KEYS, count_files, human_size, summary
     from studio.core.errors import DatasetError
 
     if not args.path:
@@ -162,20 +162,7 @@ def cmd_inspect(manager: PluginManager, args) -> int:
     print(f"  items:   {report['items']:,}")
     if "files" in report:
         print(f"  on disk: {report['files']:,} files, {human_size(report['bytes'])}")
-    for key in (
-        "shapes",
-        "classes",
-        "counts",
-        "domains",
-        "columns",
-        "characters",
-        "words",
-        "lines",
-        "vocabulary",
-        "pairs",
-        "arrays",
-        "pieces",
-    ):
+    for key in ("shapes", *SUMMARY_KEYS):
         if key in report:
             print(f"  {key}: {report[key]}")
     print(f"  models:  {', '.join(report['models']) or 'none installed trains on it'}")
