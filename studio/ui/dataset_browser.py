@@ -116,6 +116,29 @@ class DatasetBrowser(QWidget):
                 self.tree.setCurrentItem(item)
                 return
 
+    def show_current(self, dataset: dict) -> None:
+        """Highlight the dataset a run was trained on (a run's ``dataset`` record)
+        without emitting a selection: opening a run must not change the form. A
+        dropped path that is not listed here leaves nothing selected."""
+        wanted = None
+        if dataset.get("source") == "path":
+            parent, role, key = self.dropped, ROLE_PATH, str(dataset.get("path", ""))
+        else:
+            parent, role, key = self.embedded, ROLE_ID, dataset.get("id", "")
+        for i in range(parent.childCount()):
+            if parent.child(i).data(0, role) == key:
+                wanted = parent.child(i)
+                break
+        self.tree.blockSignals(True)
+        try:
+            if wanted is None:
+                self.tree.clearSelection()
+                self.tree.setCurrentItem(None)
+            else:
+                self.tree.setCurrentItem(wanted)
+        finally:
+            self.tree.blockSignals(False)
+
     def selected_id(self) -> str | None:
         item = self.tree.currentItem()
         return item.data(0, ROLE_ID) if item is not None else None

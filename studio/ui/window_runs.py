@@ -37,6 +37,7 @@ class RunsMixin:
         spec = self.plugins.models[record.model]
         self.form.set_model(spec, record.dataset.get("id", ""), record.dataset.get("reader"))
         self.form.show_run(record)
+        self.datasets.show_current(record.dataset)
         self.loss_plot.clear()
         status = run.status()
         self.loss_plot.set_total(int(status.get("total", record.steps)))

@@ -120,7 +120,9 @@ def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window)
     train(qtbot, w, 120, model="gan-numbers")
     path = str(w.current_run)
     other = make_window(settings_name="other.ini")
+    before = other.datasets.selected_id()
     other.open_run(path)
+    assert before != RunDir(path).record().dataset["id"]
     assert other.model_id == "gan-numbers"
     assert len(other.loss_plot.series["d_loss"]) == 120
     assert [s for s, _ in other.gallery.entries] == [0, 100, 120]
@@ -130,6 +132,8 @@ def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window)
     config, settings = other.form.values()
     assert other.form.preset.currentText() == "custom"
     assert settings.steps == 120 and config.batch_size == record.config["batch_size"]
+    # The dataset browser highlights the run's data, not what was picked before.
+    assert other.datasets.selected_id() == record.dataset["id"]
 
 
 def drop(window, *paths: Path) -> None:
