@@ -14,7 +14,10 @@ Scores: a classifier trained on the real digits judges generated digits (see
 ``studio_plugins.image_gans.judge``): ``dcgan_digit_accuracy`` is the share of DCGAN
 samples it recognises with probability >= 0.9; ``cgan_label_accuracy`` is the share of
 conditional GAN samples recognised as the class they were asked for. Both models train
-with their "quick CPU" preset (32x32) for --steps / --cgan-steps steps.
+with their "quick CPU" preset (32x32) for --steps (default: the preset's) /
+--cgan-steps steps. ``dcgan_plain_digit_accuracy`` is the same DCGAN run without the
+preset's small-data remedies (R1 penalty, shifted images), as PyTorch's example trains
+it (--skip-plain leaves it out).
 
 Prints JSON last: {"dcgan_images_per_s", "engine_vs_bare", "dcgan_digit_accuracy",
 "cgan_label_accuracy", ...}; targets: engine_vs_bare >= 0.95, dcgan_digit_accuracy
@@ -203,19 +206,26 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
         "judge_held_out_accuracy": round(trained.held_out_accuracy, 3),
         "judge_held_out_confident": round(trained.held_out_confident, 3),
     }
-    dcgan, seconds = train_quick(plugins, root, "dcgan", args.steps, str(device), args.precision)
-    with dcgan.eval_mode():
-        fake = dcgan.generate(dcgan.noise(1000, torch.Generator().manual_seed(5)))
-    scores = judge.score(trained.model, fake.float().cpu())
-    out.update(
-        {
-            "dcgan_steps": args.steps,
-            "dcgan_train_s": round(seconds, 1),
-            "dcgan_digit_accuracy": round(scores["digit_accuracy"], 3),
-            "dcgan_mean_confidence": round(scores["mean_confidence"], 3),
-            "dcgan_classes_covered": int(scores["classes_covered"]),
-        }
-    )
+    steps = args.steps or plugins.models["dcgan"].presets["quick CPU"]["steps"]
+    variants = {"dcgan": {}}
+    if not args.skip_plain:
+        variants["dcgan_plain"] = {"r1_gamma": 0.0, "augment": "none"}
+    for name, overrides in variants.items():
+        dcgan, seconds = train_quick(
+            plugins, root, "dcgan", steps, str(device), args.precision, **overrides
+        )
+        with dcgan.eval_mode():
+            fake = dcgan.generate(dcgan.noise(1000, torch.Generator().manual_seed(5)))
+        scores = judge.score(trained.model, fake.float().cpu())
+        out.update(
+            {
+                f"{name}_steps": steps,
+                f"{name}_train_s": round(seconds, 1),
+                f"{name}_digit_accuracy": round(scores["digit_accuracy"], 3),
+                f"{name}_mean_confidence": round(scores["mean_confidence"], 3),
+                f"{name}_classes_covered": int(scores["classes_covered"]),
+            }
+        )
     overrides = WGAN_GP if args.cgan_loss == "wgan-gp" else {}
     cgan, seconds = train_quick(
         plugins, root, "cgan", args.cgan_steps, str(device), args.precision, **overrides
@@ -238,7 +248,9 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--steps", type=int, default=2000, help="DCGAN steps for the scores")
+    ap.add_argument(
+        "--steps", type=int, default=0, help="DCGAN steps for the scores (0: the preset's)"
+    )
     ap.add_argument("--cgan-steps", type=int, default=1000, help="conditional GAN steps")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
@@ -255,6 +267,9 @@ def main() -> None:
     )
     ap.add_argument("--skip-quality", action="store_true", help="throughput only")
     ap.add_argument("--skip-throughput", action="store_true", help="scores only")
+    ap.add_argument(
+        "--skip-plain", action="store_true", help="no DCGAN run without the small-data remedies"
+    )
     args = ap.parse_args()
 
     from studio.core.devices import resolve_device

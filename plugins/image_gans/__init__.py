@@ -102,14 +102,20 @@ def studio_models() -> list[api.ModelSpec]:
                     "lr": 2e-4,
                     "steps": 5000,
                 },
+                # The digits are 1,797 images: the discriminator learns them by heart
+                # and the game oscillates. An R1 penalty and shifted images lift the
+                # classifier's digit accuracy from 0.61 to 0.72 at 6,000 steps
+                # (docs/image-gans.md).
                 "quick CPU": {
                     "batch_size": 64,
                     "image_size": 32,
                     "ngf": 16,
                     "ndf": 16,
                     "lr": 2e-4,
-                    "steps": 2000,
-                    "sample_every": 100,
+                    "r1_gamma": 1.0,
+                    "augment": "translation",
+                    "steps": 6000,
+                    "sample_every": 250,
                 },
             },
             default_steps=5000,

@@ -42,6 +42,23 @@ class DCGANConfig:
     latent_dim: int = param(100, min=1, max=1024, help="Size of the generator's noise input")
     ngf: int = param(64, min=4, max=512, help="Generator feature maps (last layer)")
     ndf: int = param(64, min=4, max=512, help="Discriminator feature maps (first layer)")
+    r1_gamma: float = param(
+        0.0,
+        min=0.0,
+        max=1000.0,
+        help=(
+            "R1 penalty: gamma/2 x the squared gradient of the discriminator at real "
+            "images (0: off, as the book). Steadier training on small data sets"
+        ),
+    )
+    augment: str = param(
+        "none",
+        choices=("none", "translation"),
+        help=(
+            "Shift the images the discriminator sees, real and generated (DiffAugment); "
+            "helps on small data sets"
+        ),
+    )
     preview_images: int = param(64, min=1, max=1024, help="Images drawn in each preview")
 
 

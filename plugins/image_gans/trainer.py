@@ -5,6 +5,8 @@
 - ``DCGANTrainer`` (``dcgan``): PyTorch's DCGAN example step: the discriminator on a
   real batch and on a fake batch (separate forward passes, so batch norm sees one kind
   at a time), then the generator through the same fake batch; Adam 2e-4, (0.5, 0.999).
+  Optionally an R1 penalty on the discriminator (``r1_gamma``) and shifted images for
+  it (``augment``, DiffAugment): the quick CPU preset's remedies for small data.
 - ``CGANTrainer`` (``cgan``): the same networks given the class; the WGAN-GP loss of the
   book's chapter 5 (or the BCE loss).
 
@@ -26,6 +28,7 @@ from torch import nn
 from studio import api
 
 from . import explore
+from .augment import AUGMENTATIONS
 from .cgan_networks import CondCritic, CondGenerator
 from .dcgan_networks import DCDiscriminator, DCGenerator
 from .mlp_networks import MLPDiscriminator, MLPGenerator
@@ -104,6 +107,14 @@ class ImageGANTrainer(api.Trainer):
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Images in [-1, 1] from latents (and label vectors, for the conditional GAN)."""
         return self.generator(z)
+
+    def input_gradient(self, score: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """d score / d inputs, kept in the graph (for the gradient penalties). Under fp16
+        the scaled score is differentiated, then unscaled, so small gradients survive."""
+        if self.scaler is None:
+            return torch.autograd.grad(score, inputs, create_graph=True)[0]
+        (grads,) = torch.autograd.grad(self.scaler.scale(score), inputs, create_graph=True)
+        return grads / self.scaler.get_scale()
 
     def label_vectors(self, spec: Any, n: int) -> torch.Tensor | None:
         """Label vectors for the generator; only the conditional GAN uses them."""
@@ -189,25 +200,46 @@ class DCGANTrainer(ImageGANTrainer):
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
+        self.augment = AUGMENTATIONS[config.augment]
+
+    def judge(self, images: torch.Tensor) -> torch.Tensor:
+        """The discriminator's logits, on augmented images when augmentation is on."""
+        return self.discriminator(images if self.augment is None else self.augment(images))
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
         real, _ = split_batch(batch)
         n = real.shape[0]
+        r1 = self.config.r1_gamma > 0
+        if r1:
+            real = real.detach().float().requires_grad_(True)
         with self.autocast():
             fake = self.generator(self.noise(n))
-            d_real = self.discriminator(real)
-            d_fake = self.discriminator(fake.detach())
+            d_real = self.judge(real)
+            d_fake = self.judge(fake.detach())
             d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
+            if r1:
+                penalty = self.r1_penalty(d_real, real)
+                d_loss = d_loss + self.config.r1_gamma / 2 * penalty
         self.optimize(d_loss, self.opt_d)
         with self.autocast():
-            g_loss = _bce(self.discriminator(fake), 1.0)  # the example reuses the fake batch
+            g_loss = _bce(self.judge(fake), 1.0)  # the example reuses the fake batch
         self.optimize(g_loss, self.opt_g)
-        return {
+        out = {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(d_real.detach().float()).mean(),
             "d_fake": torch.sigmoid(d_fake.detach().float()).mean(),
         }
+        if r1:
+            out["r1"] = penalty.detach()
+        return out
+
+    def r1_penalty(self, d_real: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """Mean squared norm of the discriminator's gradient at the real images
+        (Mescheder et al., 2018): it stops the discriminator from growing steep around
+        the few real images of a small data set, which keeps the game from oscillating."""
+        grads = self.input_gradient(d_real.float().sum(), real)
+        return grads.float().flatten(1).pow(2).sum(1).mean()
 
 
 class CGANTrainer(ImageGANTrainer):
@@ -257,12 +289,7 @@ class CGANTrainer(ImageGANTrainer):
         The mixing weight is drawn fresh for every image at every critic step."""
         eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
         mixed = (eps * real.float() + (1 - eps) * fake.float()).requires_grad_(True)
-        score = self.critic(mixed, labels).float().sum()
-        if self.scaler is not None:  # fp16: differentiate the scaled score, then unscale
-            (grads,) = torch.autograd.grad(self.scaler.scale(score), mixed, create_graph=True)
-            grads = grads / self.scaler.get_scale()
-        else:
-            (grads,) = torch.autograd.grad(score, mixed, create_graph=True)
+        grads = self.input_gradient(self.critic(mixed, labels).float().sum(), mixed)
         return ((grads.float().flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
