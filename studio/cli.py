@@ -9,8 +9,8 @@
     genai-studio-cli export --run-dir DIR --format ID --out FILE
 
 Exit codes: 0 done (or stopped by request), 1 training failed, 2 bad arguments or
-input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C (after a
-checkpoint was written).
+input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C or SIGTERM
+(after a checkpoint was written).
 """
 
 from __future__ import annotations
@@ -291,12 +291,24 @@ def _run_engine(engine) -> int:
             )
         engine.stop()
 
+    def on_sigterm(signum, frame):
+        # A scheduler's kill, or torchrun ending the job because another rank died:
+        # stop at the end of the step (a checkpoint, or a "failed" status naming the
+        # dead peer when the next collective breaks) instead of dying mid-write with
+        # the status still saying "running".
+        terminated["yes"] = True
+        engine.stop()
+
+    terminated = {"yes": False}
+    previous_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGINT, on_sigint)
+    signal.signal(signal.SIGTERM, on_sigterm)
     result = None
     try:
         result = engine.run()
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         if engine.dist.enabled:
             from studio.core.distributed import teardown
 
@@ -304,7 +316,7 @@ def _run_engine(engine) -> int:
     if engine.dist.is_main:
         print(f"{result.state}: {result.message}", file=sys.stderr)
         print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
-    if interrupted["n"]:
+    if interrupted["n"] or (terminated["yes"] and result.state == "stopped"):
         return EXIT_INTERRUPTED
     return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(result.state, EXIT_FAILED)
 
@@ -434,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="genai-studio-cli",
         description="Train and sample GenAI Studio models without the window.",
-        epilog="Exit codes: 0 done, 1 failed, 2 bad arguments, 3 NaN loss, 130 Ctrl-C.",
+        epilog="Exit codes: 0 done, 1 failed, 2 bad arguments, 3 NaN loss, 130 Ctrl-C or SIGTERM.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="list model ids")

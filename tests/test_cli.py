@@ -142,9 +142,11 @@ def test_python_dash_m_is_the_same_command(tmp_path):
     assert "gan-shape" in out.stdout
 
 
-def test_ctrl_c_checkpoints_then_exits_130(tmp_path):
-    """A real SIGINT to a real process: it writes a checkpoint and exits 130; the run
-    then resumes from that checkpoint."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_checkpoints_then_exits_130(tmp_path, signame):
+    """A real SIGINT (Ctrl-C) or SIGTERM (a job scheduler, torchrun ending a job) to a
+    real process: it writes a checkpoint and exits 130; the run then resumes from that
+    checkpoint."""
     import signal
     import time
 
@@ -173,10 +175,11 @@ def test_ctrl_c_checkpoints_then_exits_130(tmp_path):
     while time.time() < deadline and RunDir(run).status().get("state") != "running":
         time.sleep(0.2)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "writing a checkpoint" in err
+    if signame == "SIGINT":
+        assert "writing a checkpoint" in err
     steps = RunDir(run).checkpoint_steps()
     assert len(steps) == 1 and steps[0] > 0
     assert RunDir(run).status()["state"] == "stopped"

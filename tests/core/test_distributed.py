@@ -107,9 +107,12 @@ def test_a_killed_rank_ends_the_job_and_resume_continues(tmp_path):
         while time.time() < deadline and not (run.is_run() and run.checkpoint_steps()):
             time.sleep(0.2)
         assert run.checkpoint_steps(), "no checkpoint was written"
-        victim = _worker_of_rank(job.pid, 1)
-        assert victim is not None
+        victim, survivor = _worker_of_rank(job.pid, 1), _worker_of_rank(job.pid, 0)
+        assert victim is not None and survivor is not None
         os.kill(victim, signal.SIGKILL)
+        # torchrun ends the survivors with SIGTERM; sent at once here, it arrives before
+        # rank 0's next collective breaks (the order that once left "running" behind).
+        os.kill(survivor, signal.SIGTERM)
         _out, err = job.communicate(timeout=120)
     finally:
         if job.poll() is None:
