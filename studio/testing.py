@@ -118,19 +118,27 @@ def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager
     window.confirm_stop_on_close = lambda: True
     window.show()
     yield window
-    if window.session.is_running():
-        window.session.stop()
-        window.session.wait(60_000)
-    # The window asks a child process for the devices (from a timer): let the answer
-    # arrive while the window is alive, then delete it. (pytest-qt's addWidget would
-    # delete it before this fixture ends, and the answer would reach a deleted form.)
+    close_windows(qtbot, [window])
+
+
+def close_windows(qtbot, windows: Iterable[Any]) -> None:
+    """Stop training, let the device probe each window starts from a timer answer while
+    the window is alive, then close and delete the windows. (pytest-qt's addWidget
+    deletes widgets before fixtures end, which would deliver that answer to a deleted
+    form.)"""
     from PySide6.QtCore import QThreadPool
 
+    windows = list(windows)
+    for w in windows:
+        if w.session.is_running():
+            w.session.stop()
+            w.session.wait(60_000)
     qtbot.wait(10)
     QThreadPool.globalInstance().waitForDone(120_000)
     qtbot.wait(10)
-    window.close()
-    window.deleteLater()
+    for w in windows:
+        w.close()
+        w.deleteLater()
     qtbot.wait(10)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.testing import close_windows
+
 HOOKS = """
 from dataclasses import dataclass
 from studio import api
@@ -103,23 +105,3 @@ def make_window(qtbot, tmp_path, plugins):
 
     yield make
     close_windows(qtbot, made)
-
-
-def close_windows(qtbot, windows) -> None:
-    """Stop training, let the device probe each window starts from a timer answer while
-    the window is alive, then close and delete the windows. (pytest-qt's addWidget
-    deletes widgets before fixtures end, which would deliver that answer to a deleted
-    form.)"""
-    from PySide6.QtCore import QThreadPool
-
-    for w in windows:
-        if w.session.is_running():
-            w.session.stop()
-            w.session.wait(60_000)
-    qtbot.wait(10)
-    QThreadPool.globalInstance().waitForDone(120_000)
-    qtbot.wait(10)
-    for w in windows:
-        w.close()
-        w.deleteLater()
-    qtbot.wait(10)
