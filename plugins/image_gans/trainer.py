@@ -202,7 +202,7 @@ class DCGANTrainer(ImageGANTrainer):
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
         self.augment = AUGMENTATIONS[config.augment]
 
-    def judge(self, images: torch.Tensor) -> torch.Tensor:
+    def discriminate(self, images: torch.Tensor) -> torch.Tensor:
         """The discriminator's logits, on augmented images when augmentation is on."""
         return self.discriminator(images if self.augment is None else self.augment(images))
 
@@ -214,15 +214,15 @@ class DCGANTrainer(ImageGANTrainer):
             real = real.detach().float().requires_grad_(True)
         with self.autocast():
             fake = self.generator(self.noise(n))
-            d_real = self.judge(real)
-            d_fake = self.judge(fake.detach())
+            d_real = self.discriminate(real)
+            d_fake = self.discriminate(fake.detach())
             d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
             if r1:
                 penalty = self.r1_penalty(d_real, real)
                 d_loss = d_loss + self.config.r1_gamma / 2 * penalty
         self.optimize(d_loss, self.opt_d)
         with self.autocast():
-            g_loss = _bce(self.judge(fake), 1.0)  # the example reuses the fake batch
+            g_loss = _bce(self.discriminate(fake), 1.0)  # the example reuses the fake batch
         self.optimize(g_loss, self.opt_g)
         out = {
             "d_loss": d_loss.detach(),
