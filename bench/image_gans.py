@@ -24,6 +24,8 @@ Prints JSON last: {"dcgan_images_per_s", "engine_vs_bare", "dcgan_digit_accuracy
 >= 0.8, cgan_label_accuracy >= 0.8.
 
 GPU check: ``python bench/image_gans.py --device cuda --precision bf16 --seconds 60``.
+The book's DCGAN sizes with the preset's remedies, for longer:
+``--steps 20000 --dcgan-set image_size=64 --dcgan-set ngf=64 --dcgan-set ndf=64``.
 """
 
 from __future__ import annotations
@@ -207,9 +209,11 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
         "judge_held_out_confident": round(trained.held_out_confident, 3),
     }
     steps = args.steps or plugins.models["dcgan"].presets["quick CPU"]["steps"]
-    variants = {"dcgan": {}}
+    changes = dict(args.dcgan_set)
+    out["dcgan_changes"] = changes
+    variants = {"dcgan": changes}
     if not args.skip_plain:
-        variants["dcgan_plain"] = {"r1_gamma": 0.0, "augment": "none"}
+        variants["dcgan_plain"] = {**changes, "r1_gamma": 0.0, "augment": "none"}
     for name, overrides in variants.items():
         dcgan, seconds = train_quick(
             plugins, root, "dcgan", steps, str(device), args.precision, **overrides
@@ -246,6 +250,17 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
     return out
 
 
+def setting(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` -> (name, value), the value read as JSON when it parses."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -264,6 +279,14 @@ def main() -> None:
         default="preset",
         choices=["preset", "wgan-gp"],
         help="preset: the quick CPU preset (BCE); wgan-gp: the book's WGAN-GP settings",
+    )
+    ap.add_argument(
+        "--dcgan-set",
+        action="append",
+        default=[],
+        type=setting,
+        metavar="NAME=VALUE",
+        help="change a setting of the scored DCGAN, e.g. ngf=64 (repeatable; JSON values)",
     )
     ap.add_argument("--skip-quality", action="store_true", help="throughput only")
     ap.add_argument("--skip-throughput", action="store_true", help="scores only")
