@@ -109,26 +109,27 @@ class DatasetBrowser(QWidget):
         for col in (1, 2):
             self.tree.resizeColumnToContents(col)
 
+    @staticmethod
+    def _child(parent: QTreeWidgetItem, role: int, key: str) -> QTreeWidgetItem | None:
+        """The item under ``parent`` whose ``role`` data is ``key``, if any."""
+        for i in range(parent.childCount()):
+            if parent.child(i).data(0, role) == key:
+                return parent.child(i)
+        return None
+
     def select(self, dataset_id: str) -> None:
-        for i in range(self.embedded.childCount()):
-            item = self.embedded.child(i)
-            if item.data(0, ROLE_ID) == dataset_id:
-                self.tree.setCurrentItem(item)
-                return
+        item = self._child(self.embedded, ROLE_ID, dataset_id)
+        if item is not None:
+            self.tree.setCurrentItem(item)
 
     def show_current(self, dataset: dict) -> None:
         """Highlight the dataset a run was trained on (a run's ``dataset`` record)
         without emitting a selection: opening a run must not change the form. A
         dropped path that is not listed here leaves nothing selected."""
-        wanted = None
         if dataset.get("source") == "path":
-            parent, role, key = self.dropped, ROLE_PATH, str(dataset.get("path", ""))
+            wanted = self._child(self.dropped, ROLE_PATH, str(dataset.get("path", "")))
         else:
-            parent, role, key = self.embedded, ROLE_ID, dataset.get("id", "")
-        for i in range(parent.childCount()):
-            if parent.child(i).data(0, role) == key:
-                wanted = parent.child(i)
-                break
+            wanted = self._child(self.embedded, ROLE_ID, dataset.get("id", ""))
         self.tree.blockSignals(True)
         try:
             if wanted is None:
