@@ -59,6 +59,20 @@ class DCGANConfig:
             "helps on small data sets"
         ),
     )
+    codes: int = param(
+        0,
+        min=0,
+        max=100,
+        help=(
+            "InfoGAN: a one-of-K code given to the generator beside the noise, which the "
+            "discriminator learns to read back from the image (0: off, as the book). "
+            "Unsupervised, each code tends to become one kind of image (one digit), and "
+            "you can ask for a code when sampling"
+        ),
+    )
+    code_weight: float = param(
+        1.0, min=0.0, max=100.0, help="Weight of the code-reading loss (InfoGAN's lambda)"
+    )
     preview_images: int = param(64, min=1, max=1024, help="Images drawn in each preview")
 
 

@@ -6,6 +6,11 @@ discriminator, tanh output, and weights drawn from N(0, 0.02).
 
 For 64x64 images this is exactly the example's network (ngf * 8 -> 4 -> 2 -> 1); for
 32x32 the first (widest) layer is dropped.
+
+With ``codes`` > 0 the discriminator also reads a one-of-``codes`` code back from an
+image (InfoGAN, Chen et al. 2016): a small head on its last 4x4 features, beside the
+real/fake output. The generator then takes the code beside the noise (the conditional
+GAN's generator, ``cgan_networks.CondGenerator``, is that network).
 """
 
 from __future__ import annotations
@@ -99,12 +104,29 @@ class DCGenerator(nn.Module):
 
 
 class DCDiscriminator(nn.Module):
-    def __init__(self, channels: int, image_size: int, ndf: int = 64):
+    def __init__(self, channels: int, image_size: int, ndf: int = 64, codes: int = 0):
         super().__init__()
         self.net = discriminator_layers(channels, image_size, ndf, norm="batch")
         self.apply(weights_init)
+        self.code_head: nn.Module | None = None
+        if codes:
+            features = self.net[-1].in_channels
+            self.code_head = nn.Sequential(
+                nn.Conv2d(features, 128, 4, 1, 0),  # 4x4 -> 1x1
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Flatten(),
+                nn.Linear(128, codes),
+            )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) images -> (N,) logits of "real" (the example's sigmoid is in
         the loss, BCEWithLogits)."""
         return self.net(images).view(-1)
+
+    def forward_with_code(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, C, H, W) images -> (N,) logits of "real" and (N, codes) logits of the
+        code the image was generated from (one pass through the shared layers)."""
+        if self.code_head is None:
+            raise ValueError("this discriminator reads no code (codes = 0)")
+        features = self.net[:-1](images)
+        return self.net[-1](features).view(-1), self.code_head(features)

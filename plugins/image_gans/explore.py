@@ -3,8 +3,9 @@ latent vector arithmetic (a - b + c, the book's "man with glasses - man + woman"
 
 Each latent vector comes from its own seed (``torch.randn`` with a generator seeded by
 it), so a result is reproduced from the seeds shown in its captions. For the
-conditional GAN each vector also has a class, and the label vectors are combined the
-same way as the latents (the book's chapter 5 does both).
+conditional GAN each vector also has a class (for DCGAN with InfoGAN codes, a code),
+and the label vectors are combined the same way as the latents (the book's chapter 5
+does both).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def _labels(trainer: ImageGANTrainer, spec: Any, n: int) -> torch.Tensor | None:
 def _tag(trainer: ImageGANTrainer, name: str, seed: int, label: Any) -> str:
     if not trainer.conditional:
         return f"{name}: seed {seed}"
-    return f"{name}: seed {seed}, class {trainer.mix_caption(0 if label is None else label)}"
+    caption = trainer.mix_caption(0 if label is None else label)
+    noun = f"{trainer.label_noun} " if trainer.label_noun else ""
+    return f"{name}: seed {seed}, {noun}{caption}"
 
 
 def interpolate(

@@ -12,6 +12,8 @@ Scores, on images in [-1, 1] of shape (N, 1, 32, 32):
   (the classifier's arg-max) is the class that was asked for.
 - ``classes_covered``: how many of the ten digits are recognised (confidently) in at
   least 2% of the samples: mode collapse shows as a small number.
+- ``code_purity`` (DCGAN with InfoGAN codes): the share of samples recognised as the
+  digit most often recognised for their code: 1.0 when every code is one digit.
 """
 
 from __future__ import annotations
@@ -130,6 +132,15 @@ def score(
     if requested is not None:
         out["label_accuracy"] = float((cls == requested.cpu()).float().mean())
     return out
+
+
+def code_purity(model: DigitClassifier, images: torch.Tensor, codes: torch.Tensor) -> float:
+    """The share of ``images`` recognised as the digit most often recognised among the
+    images of the same code (``codes``: (N,) code indices)."""
+    cls = predict(model, images).argmax(1)
+    codes = codes.cpu()
+    agree = sum(int(torch.bincount(cls[codes == c]).max()) for c in codes.unique())
+    return agree / max(len(images), 1)
 
 
 def images_from_uint8(images) -> torch.Tensor:

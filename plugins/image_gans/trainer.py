@@ -67,6 +67,7 @@ class ImageGANTrainer(api.Trainer):
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
     conditional = False  # True when the generator also takes label vectors
+    label_noun = "class"  # what a label vector stands for, in captions ("" when named)
 
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
         dataset = api.prepare_images(dataset, config.image_size, config.channels)
@@ -116,9 +117,47 @@ class ImageGANTrainer(api.Trainer):
         (grads,) = torch.autograd.grad(self.scaler.scale(score), inputs, create_graph=True)
         return grads / self.scaler.get_scale()
 
-    def label_vectors(self, spec: Any, n: int) -> torch.Tensor | None:
-        """Label vectors for the generator; only the conditional GAN uses them."""
-        return None
+    # --- classes (the conditional GAN) or codes (DCGAN with InfoGAN codes) -------
+    def onehot(self, labels: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(labels.long(), len(self.classes)).float()
+
+    def class_index(self, label: int | str) -> int:
+        if isinstance(label, str) and label in self.classes:
+            return self.classes.index(label)
+        index = int(label)
+        if not 0 <= index < len(self.classes):
+            raise ValueError(f"{self.label_noun or 'code'} {label!r} is not one of {self.classes}")
+        return index
+
+    def label_vectors(self, spec: Any, n: int) -> torch.Tensor:
+        """``spec`` is a class (index or name), or a dict {class: weight} (a mix)."""
+        if not self.conditional:
+            raise ValueError(f"{type(self).__name__} takes no label vectors")
+        k = len(self.classes)
+        vec = torch.zeros(k)
+        if isinstance(spec, dict):
+            for label, weight in spec.items():
+                vec[self.class_index(label)] += float(weight)
+        else:
+            vec[self.class_index(spec)] = 1.0
+        return vec.expand(n, k).clone()
+
+    def mix_caption(self, spec: Any) -> str:
+        if isinstance(spec, dict):
+            parts = [f"{float(w):.2g}x{self.classes[self.class_index(c)]}" for c, w in spec.items()]
+            return " + ".join(parts)
+        return self.classes[self.class_index(spec)]
+
+    def preview_layout(self) -> tuple[int, int]:
+        """(images per class, grid side) of the default preview: whole rows per class,
+        as square a grid as possible (10 classes: 10 x 10, one row each)."""
+        k = len(self.classes)
+        per = getattr(self.config, "preview_per_class", 0)
+        if per:
+            return per, 0
+        rows = max(1, math.ceil(6 / k))  # rows per class: at least 6 rows in all
+        side = k * rows
+        return side * rows, side
 
     # --- sampling -------------------------------------------------------------
     def sample(self, generator: torch.Generator, n: int | None = None, **options: Any):
@@ -136,10 +175,45 @@ class ImageGANTrainer(api.Trainer):
                 raise ValueError(f"unknown explore mode {mode!r}")
             return self.sample_batch(generator, n, **options)
 
-    def sample_batch(self, generator: torch.Generator, n: int | None = None) -> api.Images:
-        n = n or self.config.preview_images
-        images = self.generate(self.noise(n, generator))
-        return api.Images(images=to_uint8(images), metrics=self.sample_metrics(images))
+    def draw(
+        self, generator: torch.Generator, n: int | None = None
+    ) -> tuple[torch.Tensor, list[str] | None]:
+        """Images in [-1, 1] as the default sampling draws them, and their captions:
+        fresh noise from ``generator``; with classes (or codes), every class in turn,
+        whole rows each (``n`` defaults to the preview's size)."""
+        if not self.conditional:
+            n = n or self.config.preview_images
+            return self.generate(self.noise(n, generator)), None
+        k = len(self.classes)
+        if n is None:
+            per, _ = self.preview_layout()
+            n = per * k
+        index = torch.arange(n) * k // n
+        images = self.generate(self.noise(n, generator), self.onehot(index))
+        return images, [self.classes[i] for i in index.tolist()]
+
+    def sample_batch(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        label: int | str | None = None,
+        mix_with: int | str | None = None,
+        mix: float = 1.0,
+    ) -> api.Images:
+        """With ``label`` (models with classes or codes): ``n`` images of that class,
+        or with ``mix_with`` of the mix ``mix`` x label + (1 - mix) x mix_with (the
+        book's label interpolation). Without: as ``draw`` (the engine's previews)."""
+        if label is None:
+            images, captions = self.draw(generator, n)
+            return api.Images(
+                images=to_uint8(images), labels=captions, metrics=self.sample_metrics(images)
+            )
+        n = n or 64
+        spec: Any = label if mix_with is None else {label: mix, mix_with: 1.0 - mix}
+        y = self.label_vectors(spec, n)
+        images = self.generate(self.noise(n, generator), y)
+        # The metrics compare with the whole data set: only meaningful for all classes.
+        return api.Images(images=to_uint8(images), labels=[self.mix_caption(spec)] * n)
 
     def sample_metrics(self, images: torch.Tensor) -> dict[str, float]:
         """Cheap numbers that show learning on any image data:
@@ -190,21 +264,46 @@ class MLPGANTrainer(ImageGANTrainer):
 
 
 class DCGANTrainer(ImageGANTrainer):
-    """DCGAN as PyTorch's example trains it."""
+    """DCGAN as PyTorch's example trains it; with ``codes`` > 0, as InfoGAN (Chen et
+    al. 2016): the generator also takes a one-of-K code, drawn uniformly, and the
+    discriminator learns to read it back from the image, the generator to make it
+    readable (the code-reading loss, weight ``code_weight``, is added to both losses).
+    Nothing says what a code means; on digits each tends to become one digit, which
+    keeps the generator from drawing shapes halfway between two digits."""
 
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
         super().__init__(config, dataset, device)
         c, size, _ = self.image_shape
-        self.generator = DCGenerator(config.latent_dim, c, size, config.ngf).to(self.device)
-        self.discriminator = DCDiscriminator(c, size, config.ndf).to(self.device)
+        self.codes = config.codes
+        if self.codes:
+            self.conditional = True  # the generator takes code vectors, as labels
+            self.classes = [f"code {i}" for i in range(self.codes)]
+            self.label_noun = ""
+            self.generator = CondGenerator(config.latent_dim, self.codes, c, size, config.ngf)
+        else:
+            self.generator = DCGenerator(config.latent_dim, c, size, config.ngf)
+        self.generator.to(self.device)
+        self.discriminator = DCDiscriminator(c, size, config.ndf, codes=self.codes)
+        self.discriminator.to(self.device)
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
         self.augment = AUGMENTATIONS[config.augment]
 
-    def discriminate(self, images: torch.Tensor) -> torch.Tensor:
-        """The discriminator's logits, on augmented images when augmentation is on."""
-        return self.discriminator(images if self.augment is None else self.augment(images))
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.codes:
+            return self.generator(z)
+        if labels is None:
+            raise ValueError("this DCGAN has InfoGAN codes: give code vectors with the noise")
+        return self.generator(z, labels.to(self.device))
+
+    def discriminate(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The discriminator's logits, on augmented images when augmentation is on, and
+        its code logits (None without codes)."""
+        x = images if self.augment is None else self.augment(images)
+        if self.codes:
+            return self.discriminator.forward_with_code(x)
+        return self.discriminator(x), None
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
         real, _ = split_batch(batch)
@@ -212,17 +311,25 @@ class DCGANTrainer(ImageGANTrainer):
         r1 = self.config.r1_gamma > 0
         if r1:
             real = real.detach().float().requires_grad_(True)
+        code = torch.randint(self.codes, (n,), device=self.device) if self.codes else None
+        weight = self.config.code_weight
         with self.autocast():
-            fake = self.generator(self.noise(n))
-            d_real = self.discriminate(real)
-            d_fake = self.discriminate(fake.detach())
+            fake = self.generate(self.noise(n), None if code is None else self.onehot(code))
+            d_real, _ = self.discriminate(real)
+            d_fake, code_fake = self.discriminate(fake.detach())
             d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
             if r1:
                 penalty = self.r1_penalty(d_real, real)
                 d_loss = d_loss + self.config.r1_gamma / 2 * penalty
+            if code is not None:
+                d_loss = d_loss + weight * F.cross_entropy(code_fake.float(), code)
         self.optimize(d_loss, self.opt_d)
         with self.autocast():
-            g_loss = _bce(self.discriminate(fake), 1.0)  # the example reuses the fake batch
+            d_gen, code_gen = self.discriminate(fake)  # the example reuses the fake batch
+            g_loss = _bce(d_gen, 1.0)
+            if code is not None:
+                code_loss = F.cross_entropy(code_gen.float(), code)
+                g_loss = g_loss + weight * code_loss
         self.optimize(g_loss, self.opt_g)
         out = {
             "d_loss": d_loss.detach(),
@@ -232,6 +339,8 @@ class DCGANTrainer(ImageGANTrainer):
         }
         if r1:
             out["r1"] = penalty.detach()
+        if code is not None:
+            out["code_loss"] = code_loss.detach()
         return out
 
     def r1_penalty(self, d_real: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -279,9 +388,6 @@ class CGANTrainer(ImageGANTrainer):
             raise ValueError("the conditional GAN needs label vectors")
         return self.generator(z, labels.to(self.device))
 
-    def onehot(self, labels: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(labels.long(), len(self.classes)).float()
-
     def gradient_penalty(
         self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor
     ) -> torch.Tensor:
@@ -327,72 +433,6 @@ class CGANTrainer(ImageGANTrainer):
             "wasserstein": wasserstein.detach(),
             "gp": gp.detach(),
         }
-
-    # --- sampling: classes and mixes --------------------------------------------
-    def class_index(self, label: int | str) -> int:
-        if isinstance(label, str) and label in self.classes:
-            return self.classes.index(label)
-        index = int(label)
-        if not 0 <= index < len(self.classes):
-            raise ValueError(f"class {label!r} is not one of {self.classes}")
-        return index
-
-    def label_vectors(self, spec: Any, n: int) -> torch.Tensor:
-        """``spec`` is a class (index or name), or a dict {class: weight} (a mix)."""
-        k = len(self.classes)
-        vec = torch.zeros(k)
-        if isinstance(spec, dict):
-            for label, weight in spec.items():
-                vec[self.class_index(label)] += float(weight)
-        else:
-            vec[self.class_index(spec)] = 1.0
-        return vec.expand(n, k).clone()
-
-    def mix_caption(self, spec: Any) -> str:
-        if isinstance(spec, dict):
-            parts = [f"{float(w):.2g}x{self.classes[self.class_index(c)]}" for c, w in spec.items()]
-            return " + ".join(parts)
-        return self.classes[self.class_index(spec)]
-
-    def preview_layout(self) -> tuple[int, int]:
-        """(images per class, grid side) of the default preview: whole rows per class,
-        as square a grid as possible (10 classes: 10 x 10, one row each)."""
-        k = len(self.classes)
-        per = self.config.preview_per_class
-        if per:
-            return per, 0
-        rows = max(1, math.ceil(6 / k))  # rows per class: at least 6 rows in all
-        side = k * rows
-        return side * rows, side
-
-    def sample_batch(
-        self,
-        generator: torch.Generator,
-        n: int | None = None,
-        label: int | str | None = None,
-        mix_with: int | str | None = None,
-        mix: float = 1.0,
-    ) -> api.Images:
-        """With ``label``: ``n`` images of that class, or with ``mix_with`` of the mix
-        ``mix`` x label + (1 - mix) x mix_with (the book's label interpolation).
-        Without: every class, class after class (the engine's previews)."""
-        if label is None:
-            k = len(self.classes)
-            if n is None:
-                per, _ = self.preview_layout()
-                n = per * k
-            index = torch.arange(n) * k // n
-            y = self.onehot(index)
-            captions = [self.classes[i] for i in index.tolist()]
-        else:
-            n = n or 64
-            spec: Any = label if mix_with is None else {label: mix, mix_with: 1.0 - mix}
-            y = self.label_vectors(spec, n)
-            captions = [self.mix_caption(spec)] * n
-        images = self.generate(self.noise(n, generator), y)
-        # The metrics compare with the whole data set: only meaningful for all classes.
-        metrics = self.sample_metrics(images) if label is None else {}
-        return api.Images(images=to_uint8(images), labels=captions, metrics=metrics)
 
 
 TRAINERS = {"gan-mlp": MLPGANTrainer, "dcgan": DCGANTrainer, "cgan": CGANTrainer}

@@ -2,7 +2,8 @@
 
 Top: a batch of generated images at a seed (for the conditional GAN: of one class, of
 every class, or of a mix of two classes by weight, as the book's chapter 5 mixes
-eyeglasses and no eyeglasses). Below: the latent space explorer, interpolation
+eyeglasses and no eyeglasses; for a DCGAN trained with InfoGAN codes, the same with
+codes). Below: the latent space explorer, interpolation
 between the latents of two seeds and the arithmetic a - b + c, every image captioned
 with the seeds (and classes) that reproduce it. All sampling goes through
 ``request_sample``: the model runs on a worker thread, never on the GUI thread.
@@ -10,6 +11,7 @@ with the seeds (and classes) that reproduce it. All sampling goes through
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from studio import api
 from studio.api_qt import ImagesView, SamplingWidget
 
 EVERY_CLASS = "every class"
+EVERY_CODE = "every code"
 NO_MIX = "no mix"
 STRIP_PIXELS = 96  # each explorer image is shown this many pixels wide
 
@@ -91,7 +94,10 @@ class ImageGANWidget(SamplingWidget):
 
     def __init__(self, context) -> None:
         super().__init__(context)
+        # Class pickers: always for the conditional GAN; for DCGAN when the open run
+        # was trained with InfoGAN codes (set_run).
         self.conditional = context.model.id == "cgan"
+        self.label_widgets: list[QWidget] = []  # shown only when conditional
         self._mode = "batch"  # what the pending request is: batch | explore
         self.classes: list[str] = []
 
@@ -110,18 +116,19 @@ class ImageGANWidget(SamplingWidget):
         self.mix_slider.valueChanged.connect(self._update_mix_label)
         self.class_box.currentIndexChanged.connect(self._update_mix_enabled)
         self.mix_box.currentIndexChanged.connect(self._update_mix_enabled)
-        if self.conditional:
-            at = self.controls.count() - 1  # before the stretch
-            for w in (
-                QLabel("Class"),
-                self.class_box,
-                QLabel("mixed with"),
-                self.mix_box,
-                self.mix_slider,
-                self.mix_label,
-            ):
-                self.controls.insertWidget(at, w)
-                at += 1
+        self.class_title = QLabel("Class")
+        at = self.controls.count() - 1  # before the stretch
+        for w in (
+            self.class_title,
+            self.class_box,
+            QLabel("mixed with"),
+            self.mix_box,
+            self.mix_slider,
+            self.mix_label,
+        ):
+            self.controls.insertWidget(at, w)
+            self.label_widgets.append(w)
+            at += 1
 
         # --- views -----------------------------------------------------------------
         self.view = ImagesView()
@@ -129,6 +136,7 @@ class ImageGANWidget(SamplingWidget):
         self.explorer = self._build_explorer()
         self.body.addWidget(self.explorer, 2)
         self._fill_classes([])
+        self._show_label_widgets()
         self._update_mix_label()
         self._update_mix_enabled()
 
@@ -138,17 +146,20 @@ class ImageGANWidget(SamplingWidget):
         row = QHBoxLayout()
         self.seed_boxes: dict[str, QSpinBox] = {}
         self.class_boxes: dict[str, QComboBox] = {}
+        self.explorer_titles: list[QLabel] = []
         for i, name in enumerate("abc"):
             spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=i + 1)
             spin.setToolTip(f"Latent vector {name} is drawn from this seed")
             self.seed_boxes[name] = spin
             row.addWidget(QLabel(f"{name}: seed"))
             row.addWidget(spin)
-            if self.conditional:
-                combo = QComboBox()
-                self.class_boxes[name] = combo
-                row.addWidget(QLabel("class"))
-                row.addWidget(combo)
+            combo = QComboBox()
+            self.class_boxes[name] = combo
+            title = QLabel("class")
+            self.explorer_titles.append(title)
+            row.addWidget(title)
+            row.addWidget(combo)
+            self.label_widgets += [title, combo]
             row.addSpacing(12)
         row.addStretch(1)
         layout.addLayout(row)
@@ -175,13 +186,25 @@ class ImageGANWidget(SamplingWidget):
         return box
 
     # --- classes ---------------------------------------------------------------------
+    def _codes(self) -> bool:
+        """Whether the pickers list InfoGAN codes (a DCGAN run) rather than classes."""
+        return self.context.model.id != "cgan"
+
+    def _show_label_widgets(self) -> None:
+        for w in self.label_widgets:
+            w.setVisible(self.conditional)
+        noun = "Code" if self._codes() else "Class"
+        self.class_title.setText(noun)
+        for title in self.explorer_titles:
+            title.setText(noun.lower())
+
     def _fill_classes(self, classes: list[str]) -> None:
         """List ``classes`` in every class picker (kept if they have not changed)."""
         if classes == self.classes and self.class_box.count():
             return
         self.classes = list(classes)
         self.class_box.clear()
-        self.class_box.addItem(EVERY_CLASS)
+        self.class_box.addItem(EVERY_CODE if self._codes() else EVERY_CLASS)
         self.class_box.addItems(self.classes)
         self.mix_box.clear()
         self.mix_box.addItem(NO_MIX)
@@ -205,10 +228,25 @@ class ImageGANWidget(SamplingWidget):
             return []
         return list(dict.fromkeys(labels))  # unique, in order of appearance
 
+    @staticmethod
+    def _codes_of_run(run_path: Path) -> int:
+        """The number of InfoGAN codes a DCGAN run was trained with (0: none)."""
+        try:
+            record = json.loads((run_path / "config.json").read_text())
+            return int(record.get("config", {}).get("codes", 0) or 0)
+        except (OSError, ValueError, TypeError, AttributeError):
+            return 0
+
     def set_run(self, run_path: Path | None) -> None:
         super().set_run(run_path)
         self._set_explorer_enabled(run_path is not None)
-        if self.conditional and run_path is not None:
+        if self._codes():
+            codes = self._codes_of_run(Path(run_path)) if run_path is not None else 0
+            self.conditional = codes > 0
+            self._fill_classes([f"code {i}" for i in range(codes)])
+            self._show_label_widgets()
+            self._update_mix_enabled()
+        elif run_path is not None:
             self._fill_classes(self._classes_from_previews(Path(run_path)))
 
     def _set_explorer_enabled(self, on: bool) -> None:
