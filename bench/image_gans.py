@@ -12,12 +12,14 @@ its own per-step metrics, so its start-up and final checkpoint are excluded too)
 
 Scores: a classifier trained on the real digits judges generated digits (see
 ``studio_plugins.image_gans.judge``): ``dcgan_digit_accuracy`` is the share of DCGAN
-samples it recognises with probability >= 0.9; ``cgan_label_accuracy`` is the share of
+samples it recognises with probability >= 0.9 (1,000 samples drawn as the app draws
+them: with the preset's ten InfoGAN codes, 100 of each code; ``dcgan_code_purity``
+says how far each code is one digit); ``cgan_label_accuracy`` is the share of
 conditional GAN samples recognised as the class they were asked for. Both models train
 with their "quick CPU" preset (32x32) for --steps (default: the preset's) /
 --cgan-steps steps. ``dcgan_plain_digit_accuracy`` is the same DCGAN run without the
-preset's small-data remedies (R1 penalty, shifted images), as PyTorch's example trains
-it (--skip-plain leaves it out).
+preset's remedies for small data (R1 penalty, shifted images, InfoGAN codes), as
+PyTorch's example trains it (--skip-plain leaves it out).
 
 Prints JSON last: {"dcgan_images_per_s", "engine_vs_bare", "dcgan_digit_accuracy",
 "cgan_label_accuracy", ...}; targets: engine_vs_bare >= 0.95, dcgan_digit_accuracy
@@ -213,14 +215,15 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
     out["dcgan_changes"] = changes
     variants = {"dcgan": changes}
     if not args.skip_plain:
-        variants["dcgan_plain"] = {**changes, "r1_gamma": 0.0, "augment": "none"}
+        variants["dcgan_plain"] = {**changes, "r1_gamma": 0.0, "augment": "none", "codes": 0}
     for name, overrides in variants.items():
         dcgan, seconds = train_quick(
             plugins, root, "dcgan", steps, str(device), args.precision, **overrides
         )
-        with dcgan.eval_mode():
-            fake = dcgan.generate(dcgan.noise(1000, torch.Generator().manual_seed(5)))
-        scores = judge.score(trained.model, fake.float().cpu())
+        with dcgan.eval_mode():  # as the app samples: with codes, each code in turn
+            fake, captions = dcgan.draw(torch.Generator().manual_seed(5), 1000)
+        fake = fake.float().cpu()
+        scores = judge.score(trained.model, fake)
         out.update(
             {
                 f"{name}_steps": steps,
@@ -230,6 +233,9 @@ def quality(plugins, root: Path, args, device: torch.device) -> dict:
                 f"{name}_classes_covered": int(scores["classes_covered"]),
             }
         )
+        if dcgan.codes:
+            codes = torch.tensor([dcgan.classes.index(c) for c in captions])
+            out[f"{name}_code_purity"] = round(judge.code_purity(trained.model, fake, codes), 3)
     overrides = WGAN_GP if args.cgan_loss == "wgan-gp" else {}
     cgan, seconds = train_quick(
         plugins, root, "cgan", args.cgan_steps, str(device), args.precision, **overrides
@@ -291,7 +297,9 @@ def main() -> None:
     ap.add_argument("--skip-quality", action="store_true", help="throughput only")
     ap.add_argument("--skip-throughput", action="store_true", help="scores only")
     ap.add_argument(
-        "--skip-plain", action="store_true", help="no DCGAN run without the small-data remedies"
+        "--skip-plain",
+        action="store_true",
+        help="no DCGAN run without the preset's remedies (R1, shifts, InfoGAN codes)",
     )
     args = ap.parse_args()
 
