@@ -73,7 +73,12 @@ class DCGANConfig:
     code_weight: float = param(
         1.0, min=0.0, max=100.0, help="Weight of the code-reading loss (InfoGAN's lambda)"
     )
-    preview_images: int = param(64, min=1, max=1024, help="Images drawn in each preview")
+    preview_images: int = param(
+        64,
+        min=1,
+        max=1024,
+        help="Images drawn in each preview (with codes: a square grid, whole rows per code)",
+    )
 
 
 @dataclass

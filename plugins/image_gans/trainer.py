@@ -297,11 +297,13 @@ class DCGANTrainer(ImageGANTrainer):
             raise ValueError("this DCGAN has InfoGAN codes: give code vectors with the noise")
         return self.generator(z, labels.to(self.device))
 
-    def discriminate(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def discriminate(
+        self, images: torch.Tensor, read_code: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The discriminator's logits, on augmented images when augmentation is on, and
-        its code logits (None without codes)."""
+        with ``read_code`` (generated images, codes on) its code logits, else None."""
         x = images if self.augment is None else self.augment(images)
-        if self.codes:
+        if read_code and self.codes:
             return self.discriminator.forward_with_code(x)
         return self.discriminator(x), None
 
@@ -316,7 +318,7 @@ class DCGANTrainer(ImageGANTrainer):
         with self.autocast():
             fake = self.generate(self.noise(n), None if code is None else self.onehot(code))
             d_real, _ = self.discriminate(real)
-            d_fake, code_fake = self.discriminate(fake.detach())
+            d_fake, code_fake = self.discriminate(fake.detach(), read_code=True)
             d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
             if r1:
                 penalty = self.r1_penalty(d_real, real)
@@ -325,7 +327,7 @@ class DCGANTrainer(ImageGANTrainer):
                 d_loss = d_loss + weight * F.cross_entropy(code_fake.float(), code)
         self.optimize(d_loss, self.opt_d)
         with self.autocast():
-            d_gen, code_gen = self.discriminate(fake)  # the example reuses the fake batch
+            d_gen, code_gen = self.discriminate(fake, read_code=True)  # the same fake batch
             g_loss = _bce(d_gen, 1.0)
             if code is not None:
                 code_loss = F.cross_entropy(code_gen.float(), code)
