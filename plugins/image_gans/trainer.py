@@ -5,8 +5,9 @@
 - ``DCGANTrainer`` (``dcgan``): PyTorch's DCGAN example step: the discriminator on a
   real batch and on a fake batch (separate forward passes, so batch norm sees one kind
   at a time), then the generator through the same fake batch; Adam 2e-4, (0.5, 0.999).
-  Optionally an R1 penalty on the discriminator (``r1_gamma``) and shifted images for
-  it (``augment``, DiffAugment): the quick CPU preset's remedies for small data.
+  Optionally an R1 penalty on the discriminator (``r1_gamma``), shifted images for
+  it (``augment``, DiffAugment) and InfoGAN codes (``codes``): the quick CPU preset's
+  remedies for small data.
 - ``CGANTrainer`` (``cgan``): the same networks given the class; the WGAN-GP loss of the
   book's chapter 5 (or the BCE loss).
 
