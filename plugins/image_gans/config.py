@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from studio.api import param
 
 
+def code_names(codes: int) -> list[str]:
+    """The names of a DCGAN's InfoGAN codes, as captions and pickers show them."""
+    return [f"code {i}" for i in range(codes)]
+
+
 @dataclass
 class GANConfig:
     """Fully connected GAN on greyscale images (book, chapter 4)."""

@@ -31,6 +31,7 @@ from studio import api
 from . import explore
 from .augment import AUGMENTATIONS
 from .cgan_networks import CondCritic, CondGenerator
+from .config import code_names
 from .dcgan_networks import DCDiscriminator, DCGenerator
 from .mlp_networks import MLPDiscriminator, MLPGenerator
 
@@ -278,7 +279,7 @@ class DCGANTrainer(ImageGANTrainer):
         self.codes = config.codes
         if self.codes:
             self.conditional = True  # the generator takes code vectors, as labels
-            self.classes = [f"code {i}" for i in range(self.codes)]
+            self.classes = code_names(self.codes)
             self.label_noun = ""
             self.generator = CondGenerator(config.latent_dim, self.codes, c, size, config.ngf)
         else:

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 from studio import api
 from studio.api_qt import ImagesView, SamplingWidget
 
+from .config import code_names
+
 EVERY_CLASS = "every class"
 EVERY_CODE = "every code"
 NO_MIX = "no mix"
@@ -243,7 +245,7 @@ class ImageGANWidget(SamplingWidget):
         if self._codes():
             codes = self._codes_of_run(Path(run_path)) if run_path is not None else 0
             self.conditional = codes > 0
-            self._fill_classes([f"code {i}" for i in range(codes)])
+            self._fill_classes(code_names(codes))
             self._show_label_widgets()
             self._update_mix_enabled()
         elif run_path is not None:
