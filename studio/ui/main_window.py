@@ -32,6 +32,7 @@ from studio.core.errors import DatasetError
 from studio.core.listener import EngineResult
 from studio.core.rundir import RunDir, RunDirError, new_run_path
 from studio.core.session import create_engine, resume_engine
+from studio.core.timefmt import format_eta
 from studio.plugins import PluginManager
 from studio.ui.compare_view import CompareView
 from studio.ui.config_form import ConfigForm
@@ -45,13 +46,6 @@ from studio.ui.tasks import run_in_thread
 from studio.ui.training_bridge import TrainingSession
 from studio.ui.window_plugins import PluginsMixin
 from studio.ui.window_runs import RunsMixin
-
-
-def _eta(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
@@ -508,7 +502,9 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
             self.progress.setValue(step)
             rate = batch["rate"]
             if rate > 0 and self.pause_action.isEnabled():
-                self.rate_label.setText(f"{rate:,.1f} it/s   ETA {_eta((total - step) / rate)}")
+                self.rate_label.setText(
+                    f"{rate:,.1f} it/s   ETA {format_eta((total - step) / rate)}"
+                )
                 self.loss_plot.rate_label.setText(f"{rate:,.1f} steps/s")
 
     @Slot(object)

@@ -85,5 +85,7 @@ def manager():
 
 if __name__ == "__main__":
     registered = manager()
-    cli._plugins = lambda args: registered
+    from studio.cli import common
+
+    common.load_manager = lambda args: registered
     sys.exit(cli.main(sys.argv[1:]))

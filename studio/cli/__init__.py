@@ -1,0 +1,157 @@
+"""Headless GenAI Studio: ``genai-studio-cli`` (or ``python -m studio.cli``).
+
+    genai-studio-cli models | datasets | plugins | runs [--workspace DIR]
+    genai-studio-cli datasets inspect PATH [--json] [--reader ID]
+    genai-studio-cli train --model gan-shape --dataset exponential-curve --steps 2000 \\
+        --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
+    genai-studio-cli train --resume --run-dir DIR [--steps N]
+    genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
+    genai-studio-cli export --run-dir DIR --format ID --out FILE
+
+Exit codes: 0 done (or stopped by request), 1 training failed, 2 bad arguments or
+input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C or SIGTERM
+(after a checkpoint was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NAN,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+)
+from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
+from studio.cli.sample import cmd_export, cmd_sample
+from studio.cli.train import _add_config_flags, cmd_train
+from studio.core.devices_names import PRECISIONS
+from studio.core.rundir import RunDirError
+from studio.core.tensorboard import TensorBoardMissing
+from studio.plugins import load_plugins
+
+
+# --- entry point -----------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="genai-studio-cli",
+        description="Train and sample GenAI Studio models without the window.",
+        epilog="Exit codes: 0 done, 1 failed, 2 bad arguments, 3 NaN loss, 130 Ctrl-C or SIGTERM.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("models", help="list model ids")
+    d = sub.add_parser(
+        "datasets",
+        help="list embedded datasets, or 'inspect PATH' to read a folder, file or archive",
+    )
+    d.add_argument("action", nargs="?", choices=["inspect"], help="inspect PATH")
+    d.add_argument("path", nargs="?", help="what to inspect (or an embedded dataset id)")
+    d.add_argument("--reader", help="use this reader instead of the best-fitting one")
+    d.add_argument("--json", action="store_true", help="print the report as JSON")
+    pl = sub.add_parser("plugins", help="list plugins, their status and errors")
+    pl.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    runs = sub.add_parser("runs", help="list runs in the workspace")
+    runs.add_argument("--workspace", type=Path)
+
+    t = sub.add_parser(
+        "train",
+        help="train a model (or --resume a run)",
+        description="Train a model. Model settings are flags named after its config "
+        "fields (see 'genai-studio-cli train --model ID --help-model').",
+    )
+    t.add_argument("--model", help="model id (see 'models')")
+    t.add_argument(
+        "--dataset",
+        help="embedded dataset id, or a folder, file or archive (default: the model's own)",
+    )
+    t.add_argument("--reader", help="reader for a --dataset path (default: the best fit)")
+    t.add_argument("--run-dir", type=Path, help="folder the run is written to")
+    t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    t.add_argument("--steps", type=int, help="train until this step")
+    t.add_argument("--epochs", type=int, help="train this many passes over the data instead")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    t.add_argument("--precision", choices=PRECISIONS)
+    t.add_argument("--sample-every", type=int, help="preview samples every N steps (0: never)")
+    t.add_argument("--checkpoint-every", type=int, help="checkpoint every N steps (0: at end)")
+    t.add_argument("--validate-every", type=int, help="validation metrics every N steps (0: never)")
+    t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
+    t.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also write TensorBoard event files to RUN_DIR/tensorboard",
+    )
+    t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
+    t.add_argument("--help-model", action="store_true", help="list the model's settings")
+
+    e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
+    e.add_argument("--run-dir", type=Path, required=True)
+    e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
+    e.add_argument("--out", required=True, help="output file")
+
+    s = sub.add_parser("sample", help="sample from a run's latest checkpoint")
+    s.add_argument("--run-dir", type=Path, required=True)
+    s.add_argument("--out", required=True, help="output file (JSON or PNG by sample kind)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--n", type=int, help="number of items to generate")
+    s.add_argument("--device", help="device to sample on (default cpu)")
+    s.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a sampling option of the model (e.g. -o temperature=0.8 -o prompt='To be'); "
+        "repeatable",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    try:
+        if args.command == "train":
+            if args.help_model:
+                if not args.model:
+                    raise UsageError("--help-model needs --model")
+                spec = load_plugins().model_source(args.model).spec
+                sub = argparse.ArgumentParser(prog=f"genai-studio-cli train --model {spec.id}")
+                _add_config_flags(sub, spec.config_class)
+                sub.print_help()
+                return EXIT_OK
+            return cmd_train(args, extra)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return {
+            "models": cmd_models,
+            "datasets": cmd_datasets,
+            "plugins": cmd_plugins,
+            "runs": cmd_runs,
+            "sample": cmd_sample,
+            "export": cmd_export,
+        }[args.command](args)
+    except UsageError as exc:
+        print(f"genai-studio-cli: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RunDirError, ValueError, KeyError, TensorBoardMissing) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"genai-studio-cli: error: {msg}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_NAN",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "build_parser",
+    "main",
+]

@@ -1,0 +1,85 @@
+"""``sample`` and ``export``: use a run's latest checkpoint."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio.cli import common
+from studio.cli.common import EXIT_OK, UsageError
+from studio.core.rundir import RunDir
+from studio.plugins import PluginManager
+
+
+def _sample_options(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; a VALUE that parses as JSON (0.8, 40, true) is that value."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--option {pair!r}: expected NAME=VALUE")
+        try:
+            options[name.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name.strip().replace("-", "_")] = value
+    return options
+
+
+def cmd_sample(args) -> int:
+    from studio.core.session import RunSampler
+
+    manager = common.load_manager(args)
+    options = _sample_options(args.option)
+    sampler = RunSampler(args.run_dir, manager.resolve_run, device=args.device or "cpu")
+    try:
+        sample = sampler.sample(seed=args.seed, n=args.n, **options)
+    except TypeError as exc:  # the model's sample() does not take one of the options
+        if not options:
+            raise
+        raise UsageError(f"--option: {exc}") from None
+    out = Path(args.out)
+    written = sample.save(out.with_suffix("") if out.suffix == sample.suffix else out)
+    if out.suffix and out.suffix != sample.suffix:
+        print(f"note: {sample.kind} samples are written as {sample.suffix}", file=sys.stderr)
+    print(f"{sample.summary()} from the checkpoint at step {sampler.checkpoint_step}")
+    print(f"written to {written}")
+    return EXIT_OK
+
+
+def _exporters_for(manager: PluginManager, model) -> dict[str, Any]:
+    """Exporters that apply to ``model`` (by model id or sample kind), by id."""
+    return {
+        e.id: e
+        for e in manager.exporters.values()
+        if not e.applies_to or model.id in e.applies_to or model.sample_kind in e.applies_to
+    }
+
+
+def cmd_export(args) -> int:
+    """Write a run's latest weights in another format (ONNX, safetensors...)."""
+    from studio.core.session import RunSampler
+
+    manager = common.load_manager(args)
+    run = RunDir(args.run_dir)
+    if not run.is_run():
+        raise UsageError(f"--run-dir: {args.run_dir} holds no run (no config.json)")
+    record = run.record()
+    spec = manager.model_source(record.model).spec
+    found = _exporters_for(manager, spec)
+    listing = ", ".join(f"{k} ({e.name}, {e.suffix})" for k, e in found.items()) or "none"
+    if not args.format:
+        raise UsageError(f"--format is required; for model {spec.id}: {listing}")
+    if args.format not in found:
+        raise UsageError(f"--format {args.format!r}: for model {spec.id} choose from {listing}")
+    exporter = found[args.format]
+    out = Path(args.out)
+    if not out.suffix:
+        out = out.with_suffix(exporter.suffix)
+    sampler = RunSampler(args.run_dir, manager.resolve_run, device="cpu")
+    trainer = sampler.trainer()
+    exporter.export(trainer, out)
+    print(f"{exporter.name} of {run.name} (checkpoint at step {sampler.checkpoint_step})")
+    print(f"written to {out}")
+    return EXIT_OK
