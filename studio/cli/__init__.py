@@ -27,8 +27,9 @@ from studio.cli.common import (
     EXIT_USAGE,
     UsageError,
 )
+from studio.cli.export import cmd_export
 from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
-from studio.cli.sample import cmd_export, cmd_sample
+from studio.cli.sample import cmd_sample
 from studio.cli.train import _add_config_flags, cmd_train
 from studio.core.devices_names import PRECISIONS
 from studio.core.rundir import RunDirError

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 from studio.cli import common
-from studio.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NAN, EXIT_OK, UsageError
-from studio.cli.progress import ProgressBar
+from studio.cli.common import UsageError
+from studio.cli.running import _progress, _run_engine
 from studio.core import config as cfg
 from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.errors import DatasetError
-from studio.core.listener import EngineListener
 from studio.core.rundir import RunDir
 from studio.core.session import TrainSettings, create_engine, resume_engine
 
@@ -43,58 +39,6 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> No
         if info.choices:
             kwargs["choices"] = [str(c) for c in info.choices]
         group.add_argument(flag, metavar=info.type.__name__.upper(), **kwargs)
-
-
-def _progress() -> EngineListener | None:
-    """The progress bar; under torchrun only rank 0 shows one."""
-    if os.environ.get("RANK", "0") != "0":
-        return None
-    return ProgressBar()
-
-
-def _run_engine(engine) -> int:
-    previous = signal.getsignal(signal.SIGINT)
-    interrupted = {"n": 0}
-
-    def on_sigint(signum, frame):
-        interrupted["n"] += 1
-        if interrupted["n"] > 1:
-            raise KeyboardInterrupt
-        if engine.dist.is_main:
-            print(
-                "\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
-                file=sys.stderr,
-            )
-        engine.stop()
-
-    def on_sigterm(signum, frame):
-        # A scheduler's kill, or torchrun ending the job because another rank died:
-        # stop at the end of the step (a checkpoint, or a "failed" status naming the
-        # dead peer when the next collective breaks) instead of dying mid-write with
-        # the status still saying "running".
-        terminated["yes"] = True
-        engine.stop()
-
-    terminated = {"yes": False}
-    previous_term = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGINT, on_sigint)
-    signal.signal(signal.SIGTERM, on_sigterm)
-    result = None
-    try:
-        result = engine.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        signal.signal(signal.SIGTERM, previous_term)
-        if engine.dist.enabled:
-            from studio.core.distributed import teardown
-
-            teardown(clean=result is not None and result.state != "failed")
-    if engine.dist.is_main:
-        print(f"{result.state}: {result.message}", file=sys.stderr)
-        print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
-    if interrupted["n"] or (terminated["yes"] and result.state == "stopped"):
-        return EXIT_INTERRUPTED
-    return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(result.state, EXIT_FAILED)
 
 
 def cmd_train(args, extra: list[str]) -> int:
