@@ -10,14 +10,28 @@ does both).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
 from studio import api
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .trainer import ImageGANTrainer
+from .pixels import to_uint8
+
+
+class LatentModel(Protocol):
+    """What the explorer needs of a trainer (the image GANs' base trainer has it)."""
+
+    latent_dim: int
+    device: torch.device
+    conditional: bool  # the generator also takes label (class or code) vectors
+    label_noun: str  # "class", or "" when the label names say what they are
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor: ...
+
+    def label_vectors(self, spec: Any, n: int) -> torch.Tensor: ...
+
+    def mix_caption(self, spec: Any) -> str: ...
 
 
 def latent(dim: int, seed: int) -> torch.Tensor:
@@ -34,13 +48,13 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
 
 
-def _labels(trainer: ImageGANTrainer, spec: Any, n: int) -> torch.Tensor | None:
+def _labels(trainer: LatentModel, spec: Any, n: int) -> torch.Tensor | None:
     if not trainer.conditional:
         return None
     return trainer.label_vectors(0 if spec is None else spec, n)
 
 
-def _tag(trainer: ImageGANTrainer, name: str, seed: int, label: Any) -> str:
+def _tag(trainer: LatentModel, name: str, seed: int, label: Any) -> str:
     if not trainer.conditional:
         return f"{name}: seed {seed}"
     caption = trainer.mix_caption(0 if label is None else label)
@@ -49,7 +63,7 @@ def _tag(trainer: ImageGANTrainer, name: str, seed: int, label: Any) -> str:
 
 
 def interpolate(
-    trainer: ImageGANTrainer,
+    trainer: LatentModel,
     seed_a: int = 0,
     seed_b: int = 1,
     steps: int = 8,
@@ -72,13 +86,11 @@ def interpolate(
     captions = [f"t={v:.2f}" for v in t.squeeze(1).tolist()]
     captions[0] = _tag(trainer, "a", seed_a, label_a)
     captions[-1] = _tag(trainer, "b", seed_b, label_b)
-    from .trainer import to_uint8
-
     return api.Images(images=to_uint8(images), labels=captions)
 
 
 def arithmetic(
-    trainer: ImageGANTrainer,
+    trainer: LatentModel,
     seed_a: int = 0,
     seed_b: int = 1,
     seed_c: int = 2,
@@ -102,6 +114,4 @@ def arithmetic(
         _tag(trainer, "c", seed_c, label_c),
         "a - b + c",
     ]
-    from .trainer import to_uint8
-
     return api.Images(images=to_uint8(images), labels=captions)

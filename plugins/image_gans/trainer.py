@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -34,15 +33,10 @@ from .cgan_networks import CondCritic, CondGenerator
 from .config import code_names
 from .dcgan_networks import DCDiscriminator, DCGenerator
 from .mlp_networks import MLPDiscriminator, MLPGenerator
+from .pixels import to_uint8
 
 REAL_STATS_ITEMS = 2048  # real images summarised for the sample metrics
 REAL_STATS_FILES = 256  # fewer when they must be decoded from files
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, as ``api.Images`` holds them."""
-    x = ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).cpu().numpy()
 
 
 def split_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -254,7 +254,7 @@ def test_cgan_samples_a_class_and_mixes_two(plugins):
         z = trainer.noise(6, torch.Generator().manual_seed(3))
         y = torch.zeros(6, 10)
         y[:, 3] = y[:, 8] = 0.5
-        from studio_plugins.image_gans.trainer import to_uint8
+        from studio_plugins.image_gans.pixels import to_uint8
 
         assert np.array_equal(to_uint8(trainer.generate(z, y)), half.images)
         with pytest.raises(ValueError, match="not one of"):
@@ -264,7 +264,7 @@ def test_cgan_samples_a_class_and_mixes_two(plugins):
 @pytest.mark.parametrize("model", ["dcgan", *CONDITIONAL])
 def test_explorer_interpolates_and_does_arithmetic_from_seeds(plugins, model):
     from studio_plugins.image_gans.explore import latent
-    from studio_plugins.image_gans.trainer import to_uint8
+    from studio_plugins.image_gans.pixels import to_uint8
 
     trainer = tiny_trainer(plugins, model)
     train_steps(trainer, 2)
