@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Engine settings a preset may also set besides config fields: every EngineSettings field.
+from studio.core.settings import ENGINE_PRESET_KEYS
+
 if TYPE_CHECKING:  # pragma: no cover
     from studio.core.datasets import LoadedDataset
     from studio.core.samples import Sample
@@ -22,11 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # The plugin contract's version. A plugin declares the version it was written for
 # (``STUDIO_API = "1.0"`` in its hook module); a different major version is refused.
 API_VERSION = "1.0"
-
-# Engine settings a preset may also set (the rest of a preset sets config fields).
-ENGINE_PRESET_KEYS = frozenset(
-    {"steps", "seed", "device", "precision", "sample_every", "checkpoint_every", "validate_every"}
-)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 

@@ -92,6 +92,7 @@ class Engine:
         precision: str = "fp32",
         sample_every: int = 100,
         checkpoint_every: int = 500,
+        checkpoint_minutes: float = 0.0,
         validate_every: int = 0,
         keep_checkpoints: int = 3,
         listener: EngineListener | None = None,
@@ -104,6 +105,8 @@ class Engine:
         self.seed = int(seed)
         self.sample_every = int(sample_every)
         self.checkpoint_every = int(checkpoint_every)
+        # Also checkpoint when this many minutes passed since the last one (0: off).
+        self.checkpoint_minutes = float(checkpoint_minutes)
         self.validate_every = int(validate_every)
         self.keep_checkpoints = max(1, int(keep_checkpoints))
         self.listener = listener or EngineListener()

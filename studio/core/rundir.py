@@ -16,13 +16,14 @@ import json
 import os
 import socket
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from studio.core.atomic import atomic_write_text
 from studio.core.checkpoint import latest_checkpoint, list_checkpoints
+from studio.core.settings import EngineSettings, settings_from_record, settings_to_dict
 
 STATES = ("created", "running", "paused", "finished", "stopped", "failed", "nan")
 # Not written by anyone: what ``live_state`` reports for a run whose process is gone
@@ -37,30 +38,110 @@ class RunDirError(RuntimeError):
     """The folder is not a run, or its config.json is unreadable."""
 
 
-@dataclass
+# The engine settings an old config.json (before one ``settings`` record) kept at its
+# top level, and those it kept in ``extra``.
+_OLD_TOP_SETTINGS = ("seed", "device", "precision", "steps", "sample_every", "checkpoint_every")
+_OLD_EXTRA_SETTINGS = ("epochs", "validate_every", "keep_checkpoints", "tensorboard")
+
+
+def _setting(name: str, doc: str) -> property:
+    """A read/write view of one engine setting, for code written against the old fields."""
+
+    def get(self: RunRecord) -> Any:
+        return self.settings.get(name, getattr(EngineSettings, name))
+
+    def set_(self: RunRecord, value: Any) -> None:
+        self.settings[name] = value
+
+    return property(get, set_, doc=doc)
+
+
+@dataclass(init=False)
 class RunRecord:
-    """The content of ``config.json``."""
+    """The content of ``config.json``: what was trained (plugin, model, its config, the
+    dataset) and how (``settings``: the ``EngineSettings`` as a dict; ``device`` is the
+    one the run was trained on). ``extra`` holds facts that are not settings
+    (``world_size``).
+
+    ``record.steps``, ``record.seed``... read and write ``settings``; an old
+    ``config.json`` (those at the top level, the rest in ``extra``) reads the same.
+    """
 
     model: str
     plugin: str
     plugin_version: str
     config: dict[str, Any]
     dataset: dict[str, Any]
-    seed: int
-    device: str
-    precision: str
-    steps: int
-    sample_every: int
-    checkpoint_every: int
-    studio_version: str = ""
-    api_version: str = ""
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    extra: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any]
+    studio_version: str
+    api_version: str
+    created: str
+    extra: dict[str, Any]
+
+    def __init__(
+        self,
+        model: str,
+        plugin: str,
+        plugin_version: str,
+        config: dict[str, Any],
+        dataset: dict[str, Any],
+        settings: dict[str, Any] | EngineSettings | None = None,
+        studio_version: str = "",
+        api_version: str = "",
+        created: str | None = None,
+        extra: dict[str, Any] | None = None,
+        **old_settings: Any,
+    ) -> None:
+        unknown = set(old_settings) - set(_OLD_TOP_SETTINGS) - set(_OLD_EXTRA_SETTINGS)
+        if unknown:
+            raise TypeError(f"RunRecord() got unexpected arguments {sorted(unknown)}")
+        self.model = model
+        self.plugin = plugin
+        self.plugin_version = plugin_version
+        self.config = config
+        self.dataset = dataset
+        if isinstance(settings, EngineSettings):
+            settings = settings_to_dict(settings)
+        self.settings = {**old_settings, **(settings or {})}
+        self.studio_version = studio_version
+        self.api_version = api_version
+        self.created = created or datetime.now(UTC).isoformat(timespec="seconds")
+        self.extra = dict(extra or {})
+
+    steps = _setting("steps", "Train until this step.")
+    epochs = _setting("epochs", "Passes over the data (0: ``steps`` decides).")
+    seed = _setting("seed", "The run's seed.")
+    device = _setting("device", "The device the run was trained on.")
+    precision = _setting("precision", "fp32, bf16 or fp16.")
+    sample_every = _setting("sample_every", "Preview samples every N steps.")
+    checkpoint_every = _setting("checkpoint_every", "Checkpoint every N steps.")
+    checkpoint_minutes = _setting("checkpoint_minutes", "Also checkpoint every N minutes.")
+    validate_every = _setting("validate_every", "Validation metrics every N steps.")
+    keep_checkpoints = _setting("keep_checkpoints", "How many checkpoints are kept.")
+    tensorboard = _setting("tensorboard", "Whether TensorBoard files are written.")
+
+    def engine_settings(self) -> EngineSettings:
+        """The settings as ``EngineSettings`` (defaults for what an older run lacks)."""
+        return settings_from_record(self.settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``config.json`` holds."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        """A record from ``config.json``, in today's format or the older one."""
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if not isinstance(kwargs.get("settings"), dict):
+            extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+            old = {k: data[k] for k in _OLD_TOP_SETTINGS if k in data}
+            old.update({k: extra[k] for k in _OLD_EXTRA_SETTINGS if k in extra})
+            kwargs["settings"] = old
+        for name in ("model", "plugin", "plugin_version", "config", "dataset"):
+            if name not in kwargs:
+                raise TypeError(f"missing {name!r}")
+        return cls(**kwargs)
 
 
 def _now() -> str:

@@ -15,22 +15,8 @@ from studio import __version__
 from studio.core import config as cfg
 from studio.core.contributions import API_VERSION, DatasetSpec, ModelSpec
 from studio.core.rundir import RunDir, RunDirError, RunRecord
-
-
-@dataclass
-class TrainSettings:
-    """Engine settings, the same for every model (the model's own live in its config)."""
-
-    steps: int = 1000
-    epochs: int = 0  # when > 0, train this many passes over the data instead of ``steps``
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "fp32"
-    sample_every: int = 100
-    checkpoint_every: int = 500
-    validate_every: int = 0
-    keep_checkpoints: int = 3
-    tensorboard: bool = False  # also write TensorBoard event files in <run>/tensorboard
+from studio.core.settings import EngineSettings, settings_to_dict
+from studio.core.settings import TrainSettings as TrainSettings  # the 1.0 name
 
 
 @dataclass
@@ -80,7 +66,7 @@ def create_engine(
     source: ModelSource,
     dataset: DatasetSpec,
     config: Any,
-    settings: TrainSettings,
+    settings: EngineSettings,
     run_path: Path,
     listener=None,
 ):
@@ -98,26 +84,18 @@ def create_engine(
     device = resolve_device(distributed.local_device(settings.device))
     resolve_precision(settings.precision, device)  # refuse before anything is written
     dist = distributed.setup(device)
+    stored = settings_to_dict(settings)
+    stored["device"] = str(device)  # the device it trains on, which resume goes back to
     record = RunRecord(
         model=spec.id,
         plugin=source.plugin,
         plugin_version=source.plugin_version,
         config=cfg.to_dict(config),
         dataset=_dataset_record(dataset),
-        seed=settings.seed,
-        device=str(device),
-        precision=settings.precision,
-        steps=settings.steps,
-        sample_every=settings.sample_every,
-        checkpoint_every=settings.checkpoint_every,
+        settings=stored,
         studio_version=__version__,
         api_version=API_VERSION,
-        extra={
-            "validate_every": settings.validate_every,
-            "keep_checkpoints": settings.keep_checkpoints,
-            "world_size": dist.world_size,
-            "tensorboard": settings.tensorboard,
-        },
+        extra={"world_size": dist.world_size},
     )
     loaded = _load_dataset(dataset)
     trainer = _build_trainer(spec, config, loaded, str(device), settings.seed)
@@ -131,7 +109,6 @@ def create_engine(
         part = trainer.dataset.train
         per_epoch = BatchOrder(part, trainer.batch_size, settings.seed).batches_per_epoch
         record.steps = settings.epochs * per_epoch
-        record.extra["epochs"] = settings.epochs
     if settings.tensorboard and dist.is_main:
         listener = _with_tensorboard(listener, run_path)  # refuses before the run exists
     # Rank 0 alone writes the run directory; the other ranks only compute.
@@ -144,6 +121,7 @@ def create_engine(
         precision=settings.precision,
         sample_every=settings.sample_every,
         checkpoint_every=settings.checkpoint_every,
+        checkpoint_minutes=settings.checkpoint_minutes,
         validate_every=settings.validate_every,
         keep_checkpoints=settings.keep_checkpoints,
         listener=listener,
@@ -188,7 +166,8 @@ def resume_engine(
             raise
         trainer = _build_trainer(source.spec, config, loaded, "auto", record.seed)
     dist = distributed.setup(resolve_device(str(trainer.device)))
-    if record.extra.get("tensorboard") and dist.is_main:
+    saved = record.engine_settings()
+    if saved.tensorboard and dist.is_main:
         listener = _with_tensorboard(listener, run.path)
     steps = int(total_steps if total_steps is not None else record.steps)
     if steps != record.steps and dist.is_main:
@@ -198,12 +177,13 @@ def resume_engine(
         run,
         trainer,
         total_steps=steps,
-        seed=record.seed,
-        precision=record.precision,
-        sample_every=record.sample_every,
-        checkpoint_every=record.checkpoint_every,
-        validate_every=record.extra.get("validate_every", 0),
-        keep_checkpoints=record.extra.get("keep_checkpoints", 3),
+        seed=saved.seed,
+        precision=saved.precision,
+        sample_every=saved.sample_every,
+        checkpoint_every=saved.checkpoint_every,
+        checkpoint_minutes=saved.checkpoint_minutes,
+        validate_every=saved.validate_every,
+        keep_checkpoints=saved.keep_checkpoints,
         listener=listener,
         dist=dist,
     )
