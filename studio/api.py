@@ -19,6 +19,8 @@ from studio.core.contributions import (
     ExporterSpec,
     ModelSpec,
     ReaderSpec,
+    SampleKindSpec,
+    SampleViewSpec,
 )
 from studio.core.errors import DatasetError
 from studio.core.samples import Images, Numbers, Points, Sample, Text
@@ -64,6 +66,8 @@ __all__ = [
     "Points",
     "ReaderSpec",
     "Sample",
+    "SampleKindSpec",
+    "SampleViewSpec",
     "Text",
     "Trainer",
     "hookimpl",

@@ -7,7 +7,7 @@ declares the contract version it was written for and implements hooks with
 
     from studio import api
 
-    STUDIO_API = "1.0"
+    STUDIO_API = "1.1"
 
     @api.hookimpl
     def studio_models():
@@ -27,6 +27,11 @@ Contract version history:
 
 - 1.0: ``studio_models``, ``studio_datasets``, ``studio_dataset_readers``,
   ``studio_exporters``.
+- 1.1: ``studio_sample_kinds`` and ``studio_sample_views`` (sample kinds are
+  contributions; the four built-in kinds come from the built-in plugin ``samples``);
+  ``ModelSpec.sample_options`` (typed sampling options), ``Trainer.sample_stream``
+  with a ``CancelToken``, and the ``RunHandle`` given to sampling widgets. A plugin
+  declaring ``STUDIO_API = "1.0"`` loads unchanged.
 """
 
 from __future__ import annotations
@@ -36,7 +41,14 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from studio.core.contributions import DatasetSpec, ExporterSpec, ModelSpec, ReaderSpec
+    from studio.core.contributions import (
+        DatasetSpec,
+        ExporterSpec,
+        ModelSpec,
+        ReaderSpec,
+        SampleKindSpec,
+        SampleViewSpec,
+    )
 
 PROJECT = "genai_studio"
 ENTRY_POINT_GROUP = "genai_studio.plugins"
@@ -85,4 +97,27 @@ def studio_exporters() -> list[ExporterSpec]:
 
     ``ExporterSpec.applies_to`` restricts an exporter to some model ids or sample
     kinds; empty means it applies to all.
+    """
+
+
+@hookspec
+def studio_sample_kinds() -> list[SampleKindSpec]:
+    """Return the sample kinds this plugin contributes (contract 1.1).
+
+    A kind is a Qt-free ``Sample`` subclass that writes itself to a file and reads
+    itself back; the engine saves each preview with it, and the gallery, the compare
+    view, the CLI and ``load_sample`` read run folders through the kinds registered
+    here. Kind names are unique across plugins. When the plugin providing a run's
+    kind is disabled or missing, the app shows a generic view naming the plugin.
+    """
+
+
+@hookspec
+def studio_sample_views() -> list[SampleViewSpec]:
+    """Return the views that render sample kinds in the gallery, the compare view and
+    Explore (contract 1.1).
+
+    ``SampleViewSpec.factory`` builds a ``studio.api_qt.SampleView``; it imports Qt
+    inside, so listing views never loads Qt. A plugin may contribute a view for a
+    kind another plugin defines. A kind with no view is shown by the generic view.
     """

@@ -38,6 +38,8 @@ from studio.core.contributions import (
     ExporterSpec,
     ModelSpec,
     ReaderSpec,
+    SampleKindSpec,
+    SampleViewSpec,
 )
 from studio.core.session import ModelSource
 
@@ -98,7 +100,12 @@ class PluginManager:
         self.datasets: dict[str, DatasetSpec] = {}
         self.readers: dict[str, ReaderSpec] = {}
         self.exporters: dict[str, ExporterSpec] = {}
+        self.sample_kinds: dict[str, SampleKindSpec] = {}
+        self.sample_views: dict[str, SampleViewSpec] = {}
         self._owner: dict[tuple[str, str], str] = {}
+        # Which plugin provided a sample kind or model, kept after it is disabled, so
+        # a run's samples can name the plugin to enable.
+        self._last_owner: dict[tuple[str, str], str] = {}
 
     # --- loading ------------------------------------------------------------------
     def load_entry_points(self, group: str = hookspecs.ENTRY_POINT_GROUP) -> None:
@@ -307,8 +314,10 @@ class PluginManager:
         return out
 
     def collect(self) -> None:
-        """(Re)build the tables of models, datasets, readers and exporters."""
+        """(Re)build the tables of models, datasets, readers, exporters, sample kinds
+        and sample views."""
         self.models, self.datasets, self.readers, self.exporters = {}, {}, {}, {}
+        self.sample_kinds, self.sample_views = {}, {}
         self._owner = {}
         for record in self.records.values():
             record.contributions = {}
@@ -317,6 +326,8 @@ class PluginManager:
             ("studio_datasets", "dataset", DatasetSpec, self.datasets),
             ("studio_dataset_readers", "reader", ReaderSpec, self.readers),
             ("studio_exporters", "exporter", ExporterSpec, self.exporters),
+            ("studio_sample_kinds", "sample kind", SampleKindSpec, self.sample_kinds),
+            ("studio_sample_views", "sample view", SampleViewSpec, self.sample_views),
         ]
         for hook_name, kind, cls, table in tables:
             for plugin_name, item in self._call_each(hook_name, kind):
@@ -337,11 +348,36 @@ class PluginManager:
                     continue
                 table[item.id] = item
                 self._owner[(kind, item.id)] = plugin_name
+                self._last_owner[(kind, item.id)] = plugin_name
                 record.contributions.setdefault(kind + "s", []).append(item.id)
 
     # --- queries ------------------------------------------------------------------
     def owner(self, kind: str, item_id: str) -> str:
         return self._owner[(kind, item_id)]
+
+    def sample_kind_plugin(self, kind: str, hint: str | None = None) -> str | None:
+        """The plugin that provides (or, before it was disabled, provided) sample kind
+        ``kind``; else ``hint`` (e.g. the plugin of the run that wrote the sample)."""
+        return self._last_owner.get(("sample kind", kind)) or hint
+
+    def missing_kind_message(self, kind: str, hint: str | None = None) -> str:
+        """One line saying why samples of ``kind`` cannot be shown, naming the plugin."""
+        plugin = self.sample_kind_plugin(kind, hint) if kind else hint
+        what = f"sample kind {kind!r}" if kind else "this sample's kind"
+        if plugin is None:
+            return f"Unknown {what}: no installed plugin provides it."
+        record = self.records.get(plugin)
+        if record is None:
+            state = "which is not installed"
+        elif record.status == "loaded" and not record.errors:
+            state = "which does not provide it"
+        else:
+            state = {
+                "disabled": "which is disabled",
+                "safe mode": "which safe mode does not load",
+                "refused": "which was refused (see the plugin manager)",
+            }.get(record.status, "which failed to load")
+        return f"The {what} comes from plugin {plugin}, {state}; enable or install it to see it."
 
     def model_source(self, model_id: str) -> ModelSource:
         """The model's spec and plugin; ``KeyError`` with a helpful message if unknown."""

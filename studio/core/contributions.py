@@ -1,4 +1,5 @@
-"""What a plugin contributes: models, datasets, dataset readers and exporters.
+"""What a plugin contributes: models, datasets, dataset readers, exporters, and (1.1)
+sample kinds and their views.
 
 These are plain, Qt-free and torch-free descriptions. The heavy parts (networks,
 trainers, widgets, loaders) are *factories* that a plugin implements with lazy
@@ -23,8 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from studio.core.trainer import Trainer
 
 # The plugin contract's version. A plugin declares the version it was written for
-# (``STUDIO_API = "1.0"`` in its hook module); a different major version is refused.
-API_VERSION = "1.0"
+# (``STUDIO_API = "1.1"`` in its hook module); a different major version, or a newer
+# minor one, is refused. 1.0 plugins load unchanged.
+API_VERSION = "1.1"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -174,3 +176,61 @@ class ExporterSpec:
         _check_id("exporter", self.id)
         if not callable(self.export):
             raise ContributionError(f"exporter {self.id}: export must be callable")
+
+
+@dataclass(frozen=True)
+class SampleKindSpec:
+    """A sample kind (contract 1.1): what a model's ``sample()`` returns and what the
+    run's ``samples/`` folder holds.
+
+    Attributes:
+        kind: the kind's name (``points``, ``piano-roll``); equal to
+            ``sample_class.kind``. Models name it in ``ModelSpec.sample_kind``.
+        sample_class: a ``studio.api.Sample`` subclass, Qt-free and torch-free, that
+            writes itself to a file (``save(stem) -> Path``, with its ``suffix``) and
+            reads itself back (``load(path)`` classmethod).
+        description: one line for the plugin manager.
+    """
+
+    kind: str
+    sample_class: type
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.kind
+
+    def validate(self) -> None:
+        from studio.core.samples import Sample
+
+        _check_id("sample kind", self.kind)
+        if not (isinstance(self.sample_class, type) and issubclass(self.sample_class, Sample)):
+            raise ContributionError(f"sample kind {self.kind}: sample_class must subclass Sample")
+        if self.sample_class.kind != self.kind:
+            raise ContributionError(
+                f"sample kind {self.kind}: {self.sample_class.__name__}.kind is "
+                f"{self.sample_class.kind!r}; the files it writes would name that kind"
+            )
+
+
+@dataclass(frozen=True)
+class SampleViewSpec:
+    """How the gallery, the compare view and Explore render a sample kind (1.1).
+
+    Attributes:
+        kind: the sample kind it renders (contributed by this plugin or another).
+        factory: ``() -> SampleView`` (a ``studio.api_qt.SampleView`` subclass whose
+            ``show_sample(sample)`` renders one sample); import Qt inside.
+    """
+
+    kind: str
+    factory: Callable[[], Any]
+
+    @property
+    def id(self) -> str:
+        return self.kind
+
+    def validate(self) -> None:
+        _check_id("sample view", self.kind)
+        if not callable(self.factory):
+            raise ContributionError(f"sample view {self.kind}: factory must be callable")

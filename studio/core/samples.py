@@ -1,23 +1,36 @@
 """Sample types: what a trainer's ``sample()`` returns, what the gallery renders,
 what ``samples/step_NNNNNNN.*`` holds. Qt-free and torch-free (NumPy only).
 
-Each type writes itself to a file and reads itself back; ``load_sample`` picks the
-type from the file. Images are written as PNG grids (Pillow), everything else as JSON.
+Each type writes itself to a file (``save(stem)``) and reads itself back
+(``load(path)``). Sample kinds are plugin contributions (``SampleKindSpec``): the four
+defined here (points, numbers, text, images) are registered by the built-in plugin
+``studio_plugins.samples``, a third party registers its own the same way, and
+``load_sample`` picks the type from the file among the kinds it is given (the plugin
+manager's ``sample_kinds``). Images are written as PNG grids (Pillow) with a
+``genai_studio`` text chunk, everything else as JSON with a ``kind`` key.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from studio.core.atomic import atomic_write_bytes
 
+if TYPE_CHECKING:  # pragma: no cover
+    from studio.core.contributions import SampleKindSpec
+
+# Every Sample subclass defined in this process, by kind: what ``load_sample`` reads
+# when it is given no registry (scripts and 1.0 code). The app passes the plugin
+# manager's registry instead, so a disabled plugin's kind is not read.
 SAMPLE_KINDS: dict[str, type[Sample]] = {}
+PNG_CHUNK = "genai_studio"  # the PNG text chunk holding a sample's kind and metadata
 
 
 @dataclass
@@ -41,11 +54,19 @@ class Sample:
         raise NotImplementedError
 
     def save(self, stem: Path) -> Path:
-        """Write to ``stem`` + this type's suffix, atomically; returns the path written."""
+        """Write to ``stem`` + this type's suffix, atomically; returns the path written.
+
+        The default writes JSON (``to_json`` plus ``kind`` and ``metrics``); a kind
+        with another file format overrides ``save`` and ``load`` together."""
         path = Path(stem).with_suffix(self.suffix)
         payload = {"kind": self.kind, "metrics": self.metrics, **self.to_json()}
         atomic_write_bytes(path, json.dumps(payload).encode())
         return path
+
+    @classmethod
+    def load(cls, path: Path) -> Sample:
+        """Read back what ``save`` wrote (the default reads the JSON file)."""
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
@@ -127,18 +148,31 @@ class Text(Sample):
 
 @dataclass
 class Images(Sample):
-    """A batch of images, uint8, shape (N, H, W, C) with C in {1, 3}; saved as a PNG grid."""
+    """A batch of images, uint8, shape (N, H, W, C) with C in {1, 3}; saved as a PNG grid.
+
+    ``labels`` (one per image) are shown as captions; ``columns`` is how many images a
+    row holds (``None``: a square-ish grid), e.g. ``columns=len(images)`` for an
+    interpolation strip."""
 
     kind: ClassVar[str] = "images"
     suffix: ClassVar[str] = ".png"
     images: np.ndarray
     labels: list[str] | None = None
+    columns: int | None = None
+
+    def grid_columns(self) -> int:
+        """The columns the grid is laid out in: ``columns``, else about sqrt(N)."""
+        n = len(self.images)
+        if self.columns:
+            return max(1, min(int(self.columns), n))
+        return max(1, math.ceil(math.sqrt(n)))
 
     def grid(self, columns: int | None = None, pad: int = 2) -> np.ndarray:
-        """The batch tiled into one (H, W, C) uint8 image."""
+        """The batch tiled into one (H, W, C) uint8 image, ``columns`` wide (default:
+        ``grid_columns()``)."""
         imgs = np.asarray(self.images, dtype=np.uint8)
         n, h, w, c = imgs.shape
-        cols = columns or max(1, math.ceil(math.sqrt(n)))
+        cols = columns or self.grid_columns()
         rows = math.ceil(n / cols)
         out = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad, c), dtype=np.uint8)
         for i in range(n):
@@ -162,19 +196,24 @@ class Images(Sample):
             "metrics": self.metrics,
             "labels": self.labels,
             "shape": [n, h, w, c],
+            "columns": self.grid_columns(),
         }
-        info.add_text("genai_studio", json.dumps(meta))
+        info.add_text(PNG_CHUNK, json.dumps(meta))
         buf = io.BytesIO()
         img.save(buf, format="PNG", pnginfo=info)
         atomic_write_bytes(path, buf.getvalue())
         return path
 
     @classmethod
+    def load(cls, path: Path) -> Images:
+        return cls.load_png(path)
+
+    @classmethod
     def load_png(cls, path: Path) -> Images:
         from PIL import Image
 
         with Image.open(path) as img:
-            meta = json.loads(img.text.get("genai_studio", "{}")) if hasattr(img, "text") else {}
+            meta = json.loads(img.text.get(PNG_CHUNK, "{}")) if hasattr(img, "text") else {}
             grid = np.asarray(img.convert("L" if img.mode in ("L", "1") else "RGB"))
         if grid.ndim == 2:
             grid = grid[..., None]
@@ -182,7 +221,8 @@ class Images(Sample):
         if not shape:  # a plain PNG: one image
             return cls(images=grid[None], metrics=meta.get("metrics", {}))
         n, h, w, _c = shape
-        cols = max(1, math.ceil(math.sqrt(n)))
+        # Files written before ``columns`` existed were laid out about sqrt(N) wide.
+        cols = int(meta.get("columns") or max(1, math.ceil(math.sqrt(n))))
         pad = 2
         imgs = np.stack(
             [
@@ -193,26 +233,93 @@ class Images(Sample):
                 for i in range(n)
             ]
         )
-        return cls(images=imgs, labels=meta.get("labels"), metrics=meta.get("metrics", {}))
+        return cls(
+            images=imgs,
+            labels=meta.get("labels"),
+            columns=meta.get("columns"),
+            metrics=meta.get("metrics", {}),
+        )
 
 
 class SampleFormatError(ValueError):
     """A sample file is missing, unreadable or of an unknown kind."""
 
 
-def load_sample(path: Path) -> Sample:
-    """Read a sample file written by ``Sample.save``."""
+class UnknownSampleKind(SampleFormatError):
+    """A readable sample file whose kind no registered plugin provides (its plugin is
+    disabled or not installed). ``kind`` is the kind the file names ("" if none could
+    be told) and ``metrics`` what the file says of it, for a generic view."""
+
+    def __init__(self, message: str, kind: str, metrics: Mapping[str, float] | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.metrics = dict(metrics or {})
+
+
+KindRegistry = Mapping[str, "SampleKindSpec | type[Sample]"]
+
+
+def _classes(kinds: KindRegistry | None) -> dict[str, type[Sample]]:
+    if kinds is None:
+        return {k: c for k, c in SAMPLE_KINDS.items() if c is not Sample}
+    return {k: v if isinstance(v, type) else v.sample_class for k, v in kinds.items()}
+
+
+def file_kind(path: Path) -> tuple[str, dict[str, Any]]:
+    """The kind a sample file names, and its metrics, without decoding it: the
+    ``kind`` key of a JSON file, the ``genai_studio`` chunk of a PNG (``images`` for a
+    plain PNG), else ``("", {})``. ``OSError``/``ValueError`` if it cannot be read."""
     path = Path(path)
-    try:
-        if path.suffix == ".png":
-            return Images.load_png(path)
+    if path.suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return str(data.get("kind", "")), dict(data.get("metrics") or {})
+    if path.suffix == ".png":
+        from PIL import Image
+
+        with Image.open(path) as img:
+            text = getattr(img, "text", {}).get(PNG_CHUNK)
+        meta = json.loads(text) if text else {}
+        return str(meta.get("kind", "images")), dict(meta.get("metrics") or {})
+    return "", {}
+
+
+def load_sample(path: Path, kinds: KindRegistry | None = None) -> Sample:
+    """Read a sample file written by a kind's ``save``.
+
+    ``kinds`` maps a kind to its ``SampleKindSpec`` (or class): the plugin manager's
+    ``sample_kinds``, so that only the kinds of enabled plugins are read. ``None``
+    reads every kind defined in this process. The kind is the one the file names
+    (JSON ``kind`` key, PNG ``genai_studio`` chunk), else the one kind whose suffix
+    the file has. Raises ``UnknownSampleKind`` for a kind not in ``kinds`` and
+    ``SampleFormatError`` for a missing or unreadable file.
+    """
+    path = Path(path)
+    classes = _classes(kinds)
+    try:
+        kind, metrics = file_kind(path)
     except (OSError, ValueError) as exc:
         raise SampleFormatError(f"{path.name}: cannot read sample ({exc})") from exc
-    cls = SAMPLE_KINDS.get(data.get("kind", ""))
-    if cls is None or cls is Sample:
-        raise SampleFormatError(f"{path.name}: unknown sample kind {data.get('kind')!r}")
-    return cls.from_json(data)
+    if not kind:  # a format of its own (.wav, .mid...): the kind with that suffix
+        by_suffix = [k for k, c in classes.items() if c.suffix == path.suffix]
+        if len(by_suffix) != 1:
+            raise UnknownSampleKind(
+                f"{path.name}: no registered sample kind reads {path.suffix or 'this'} files",
+                "",
+            )
+        kind = by_suffix[0]
+    cls = classes.get(kind)
+    if cls is None:
+        raise UnknownSampleKind(
+            f"{path.name}: sample kind {kind!r} is not provided by any enabled plugin",
+            kind,
+            metrics,
+        )
+    try:
+        return cls.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SampleFormatError(f"{path.name}: cannot read {kind} sample ({exc})") from exc
 
 
 def progress_gif(

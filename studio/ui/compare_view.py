@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.rundir import RunDir, RunDirError
-from studio.core.samples import SampleFormatError, load_sample
-from studio.ui.sample_views import SampleView, view_for
+from studio.core.samples import SampleFormatError, UnknownSampleKind, load_sample
+from studio.ui.sample_gallery import kinds_of
+from studio.ui.sample_views import GenericView, SampleView, ViewRegistry, view_for
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
 SKIP = frozenset({"step", "time", "epoch"})
@@ -71,8 +72,14 @@ def _ema(values: np.ndarray, alpha: float = 0.9) -> np.ndarray:
 
 
 class CompareView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """``registry``: the plugin manager, whose sample kinds and views read and render
+    the runs' samples (``None``: the built-in kinds only)."""
+
+    def __init__(
+        self, parent: QWidget | None = None, registry: ViewRegistry | None = None
+    ) -> None:
         super().__init__(parent)
+        self.registry = registry
         self.runs: list[_Run] = []
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -188,18 +195,29 @@ class CompareView(QWidget):
             found = run.sample_at(step)
             if found is None:
                 continue
+            missing = None
             try:
-                sample = load_sample(found[1])
+                sample = load_sample(found[1], kinds_of(self.registry))
+                kind = sample.kind
+            except UnknownSampleKind as exc:
+                missing, kind = exc, f"?{exc.kind}"  # never reuse a real kind's view
             except SampleFormatError:
                 continue
-            if view is None or getattr(view, "_kind", None) != sample.kind:
+            if view is None or getattr(view, "_kind", None) != kind:
                 if view is not None:
                     view.deleteLater()
-                view = view_for(sample.kind)
-                view._kind = sample.kind
+                hint = run.run.record().plugin
+                view = view_for(kind.lstrip("?"), self.registry, hint)
+                view._kind = kind
                 self.grid.addWidget(view, 1, i)
                 self.views[i] = (label, view)
-            view.show_sample(sample)
+            if missing is None:
+                view.show_sample(sample)
+            elif isinstance(view, GenericView) and self.registry is not None:
+                view.set_message(
+                    self.registry.missing_kind_message(missing.kind, run.run.record().plugin),
+                    missing.metrics,
+                )
             label.setText(
                 f"<b style='color:{COLORS[i % len(COLORS)]}'>{run.run.name}</b> "
                 f"(sample of step {found[0]:,})"

@@ -1,6 +1,10 @@
 """The sample gallery: the fixed-seed previews of a run over training steps, with a
 step slider, 'follow latest', export of the shown sample as PNG and, for images, of
-the progress over training as an animated GIF."""
+the progress over training as an animated GIF.
+
+Sample files are read and rendered through the plugin manager's registry of sample
+kinds and views; a sample whose kind's plugin is disabled or missing is shown by a
+generic view naming that plugin."""
 
 from __future__ import annotations
 
@@ -20,16 +24,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.samples import Images, Sample, SampleFormatError, load_sample, progress_gif
-from studio.ui.sample_views import SampleView, view_for
+from studio.core.rundir import RunDir, RunDirError
+from studio.core.samples import (
+    Images,
+    Sample,
+    SampleFormatError,
+    UnknownSampleKind,
+    load_sample,
+    progress_gif,
+)
+from studio.ui.sample_views import GenericView, SampleView, ViewRegistry, view_for
 from studio.ui.tasks import run_in_thread
 
 CACHE = 16  # samples kept decoded in memory; the rest are read back from disk
 
 
+def kinds_of(registry: ViewRegistry | None):
+    """The sample kinds to read files with: the registry's, or (no registry) all."""
+    return getattr(registry, "sample_kinds", None) if registry is not None else None
+
+
+def run_plugin(sample_path: Path | None) -> str | None:
+    """The plugin of the run a sample file belongs to (``<run>/samples/step_*``)."""
+    if sample_path is None:
+        return None
+    try:
+        return RunDir(Path(sample_path).parent.parent).record().plugin
+    except (RunDirError, OSError, TypeError, ValueError):
+        return None
+
+
 class SampleGallery(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """``registry``: the plugin manager (its ``sample_kinds`` and ``sample_views``);
+    ``None`` reads and shows the built-in kinds only."""
+
+    def __init__(
+        self, parent: QWidget | None = None, registry: ViewRegistry | None = None
+    ) -> None:
         super().__init__(parent)
+        self.registry = registry
         self.entries: list[tuple[int, Path | None]] = []
         self._cache: OrderedDict[int, Sample] = OrderedDict()
         self.view: SampleView | None = None
@@ -60,13 +93,23 @@ class SampleGallery(QWidget):
         self.stack.addWidget(self.placeholder)
         layout.addLayout(self.stack, 1)
 
-    def clear(self) -> None:
-        self.entries.clear()
+    def plugins_changed(self) -> None:
+        """Plugins were enabled or disabled: read and render the shown step again."""
         self._cache.clear()
+        self._drop_view()
+        if self.entries:
+            self._show_index(self.slider.value())
+
+    def _drop_view(self) -> None:
         if self.view is not None:
             self.stack.removeWidget(self.view)
             self.view.deleteLater()
             self.view = None
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._cache.clear()
+        self._drop_view()
         self.stack.setCurrentWidget(self.placeholder)
         self.slider.setMaximum(0)
         self.step_label.setText("No samples yet")
@@ -102,19 +145,33 @@ class SampleGallery(QWidget):
             self.slider.setValue(n - 1)
             self._show_index(n - 1)
 
-    def _sample_at(self, index: int) -> Sample | None:
+    def _sample_at(self, index: int) -> Sample | UnknownSampleKind | None:
+        """The sample at ``index``, or the error saying its kind is unavailable."""
         step, path = self.entries[index]
         if step in self._cache:
             return self._cache[step]
         if path is None:
             return None
         try:
-            sample = load_sample(path)
+            sample = load_sample(path, kinds_of(self.registry))
+        except UnknownSampleKind as exc:
+            return exc
         except SampleFormatError as exc:
             self.step_label.setText(str(exc))
             return None
         self._remember(step, sample)
         return sample
+
+    def _set_view(self, kind: str, path: Path | None) -> SampleView:
+        key = (kind, self.registry.sample_views.get(kind) if self.registry else None)
+        if self.view is None or getattr(self.view, "_kind", None) != key:
+            self._drop_view()
+            hint = run_plugin(path) if key[1] is None else None  # read only when needed
+            self.view = view_for(kind, self.registry, hint)
+            self.view._kind = key
+            self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+        return self.view
 
     def _show_index(self, index: int) -> None:
         if not 0 <= index < len(self.entries):
@@ -122,19 +179,21 @@ class SampleGallery(QWidget):
         sample = self._sample_at(index)
         if sample is None:
             return
-        if self.view is None or getattr(self.view, "_kind", None) != sample.kind:
-            if self.view is not None:
-                self.stack.removeWidget(self.view)
-                self.view.deleteLater()
-            self.view = view_for(sample.kind)
-            self.view._kind = sample.kind
-            self.stack.addWidget(self.view)
-        self.stack.setCurrentWidget(self.view)
-        self.view.show_sample(sample)
-        step = self.entries[index][0]
+        step, path = self.entries[index]
+        if isinstance(sample, UnknownSampleKind):
+            view = self._set_view(sample.kind or "?", path)
+            if self.registry is not None and isinstance(view, GenericView):
+                view.set_message(
+                    self.registry.missing_kind_message(sample.kind, run_plugin(path)),
+                    sample.metrics,
+                )
+            self.gif_button.setEnabled(False)
+        else:
+            view = self._set_view(sample.kind, path)
+            view.show_sample(sample)
+            self.gif_button.setEnabled(isinstance(sample, Images) and len(self.entries) > 1)
         self.step_label.setText(f"Step {step:,}  ({index + 1}/{len(self.entries)})")
         self.export_button.setEnabled(True)
-        self.gif_button.setEnabled(sample.kind == "images" and len(self.entries) > 1)
 
     def current_step(self) -> int | None:
         if not self.entries:
@@ -154,11 +213,14 @@ class SampleGallery(QWidget):
     def export_gif(self, path: Path, on_done=None) -> None:
         """Write the image samples over training to ``path``, off the GUI thread."""
         sources = [(step, self._cache.get(step) or file) for step, file in self.entries]
+        kinds = kinds_of(self.registry)
 
         def build() -> Path:
             frames = []
             for step, source in sources:
-                sample = source if isinstance(source, Sample) else load_sample(source)
+                if source is None:
+                    continue
+                sample = source if isinstance(source, Sample) else load_sample(source, kinds)
                 if isinstance(sample, Images):
                     frames.append((step, sample))
             return progress_gif(frames, path)

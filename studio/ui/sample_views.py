@@ -1,15 +1,22 @@
-"""Views that render one sample of each kind: points, numbers, images, text.
+"""Views that render one sample of each built-in kind: points, numbers, images, text.
 
-The gallery picks a view by ``Sample.kind``; plugins reuse the same views in their
-sampling widgets (re-exported by ``studio.api_qt``).
+Views are contributions (``SampleViewSpec``): the built-in plugin ``samples``
+registers these four, and the gallery, the compare view and Explore pick a view with
+``view_for(kind, registry)`` from the plugin manager's ``sample_views``. A kind whose
+plugin is missing or disabled gets a ``GenericView`` saying which plugin to enable.
+Plugins reuse these views in their sampling widgets (re-exported by ``studio.api_qt``).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QImage, QPixmap
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
 
 from studio.core.samples import Images, Numbers, Points, Sample, Text
@@ -118,7 +125,13 @@ def image_to_qimage(img: np.ndarray) -> QImage:
 
 
 class ImagesView(SampleView):
-    """A batch of images as one grid, scaled with nearest-neighbour to stay crisp."""
+    """A batch of images in ``Images.columns`` columns (default: about sqrt(N)), each
+    captioned with its ``Images.labels`` entry, scaled with nearest-neighbour to stay
+    crisp. After ``show_sample``, ``shown_columns`` and ``shown_captions`` say what
+    is drawn."""
+
+    TARGET = 512  # about how wide the grid is drawn, in pixels
+    PAD = 4
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,14 +141,48 @@ class ImagesView(SampleView):
         scroll.setWidget(self.label)
         self._layout.addWidget(scroll, 1)
         self._layout.addWidget(self.caption)
+        self.shown_columns = 0
+        self.shown_captions: list[str] = []
 
     def show_sample(self, sample: Sample) -> None:
         assert isinstance(sample, Images)
-        grid = sample.grid()
-        pix = QPixmap.fromImage(image_to_qimage(grid))
-        scale = max(1, min(8, 512 // max(1, pix.width())))
-        self.label.setPixmap(pix.scaled(pix.width() * scale, pix.height() * scale))
-        self._caption(sample, f"{len(sample.images)} images")
+        imgs = np.asarray(sample.images, dtype=np.uint8)
+        labels = [str(x) for x in sample.labels or []]
+        cols = sample.grid_columns()
+        if not labels:
+            grid = sample.grid(cols)
+            pix = QPixmap.fromImage(image_to_qimage(grid))
+            scale = max(1, min(8, self.TARGET // max(1, pix.width())))
+            self.label.setPixmap(pix.scaled(pix.width() * scale, pix.height() * scale))
+        else:
+            self.label.setPixmap(self._captioned(imgs, labels, cols))
+        self.shown_columns, self.shown_captions = cols, labels[: len(imgs)]
+        self._caption(sample, f"{len(imgs)} images")
+
+    def _captioned(self, imgs: np.ndarray, labels: list[str], cols: int) -> QPixmap:
+        """The images in ``cols`` columns with each label written under its image."""
+        n, h, w, _ = imgs.shape
+        rows = math.ceil(n / cols)
+        # Wide strips may go past TARGET (the view scrolls) so captions stay legible.
+        scale = max(1, min(8, max(self.TARGET // max(1, cols * w), 48 // max(1, w))))
+        metrics = QFontMetrics(self.font())
+        cell_w, text_h = max(w * scale, 40), metrics.height()
+        cell_h = h * scale + text_h
+        pix = QPixmap(cols * (cell_w + self.PAD) + self.PAD, rows * (cell_h + self.PAD) + self.PAD)
+        pix.fill(QColor("white"))
+        painter = QPainter(pix)
+        painter.setPen(QColor("black"))
+        for i in range(n):
+            r, c = divmod(i, cols)
+            x, y = self.PAD + c * (cell_w + self.PAD), self.PAD + r * (cell_h + self.PAD)
+            image = image_to_qimage(imgs[i]).scaled(w * scale, h * scale)
+            painter.drawImage(x + (cell_w - w * scale) // 2, y, image)
+            text = metrics.elidedText(labels[i] if i < len(labels) else "", Qt.ElideRight, cell_w)
+            painter.drawText(
+                QRect(x, y + h * scale, cell_w, text_h), Qt.AlignmentFlag.AlignCenter, text
+            )
+        painter.end()
+        return pix
 
 
 class TextView(SampleView):
@@ -153,14 +200,39 @@ class TextView(SampleView):
 
 
 class GenericView(SampleView):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Any sample as its one-line summary and metrics; with a ``message``, the view of
+    a kind that cannot be shown (its plugin is disabled or missing), naming the plugin."""
+
+    def __init__(self, parent: QWidget | None = None, message: str = "") -> None:
         super().__init__(parent)
+        self.message = QLabel(message)
+        self.message.setWordWrap(True)
+        self.message.setVisible(bool(message))
+        self._layout.addWidget(self.message)
         self._layout.addWidget(self.caption)
+        self._layout.addStretch(1)
+
+    def set_message(self, message: str, metrics: Mapping[str, float] | None = None) -> None:
+        """Say why the sample cannot be shown, with the metrics its file holds."""
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        parts = [f"{k.replace('_', ' ')}: {v:.3g}" for k, v in (metrics or {}).items()]
+        self.caption.setText("   ".join(parts))
 
     def show_sample(self, sample: Sample) -> None:
         self._caption(sample, sample.summary())
 
 
+class ViewRegistry(Protocol):
+    """What ``view_for`` needs of the plugin manager."""
+
+    sample_views: Mapping[str, Any]
+
+    def missing_kind_message(self, kind: str, hint: str | None = None) -> str: ...
+
+
+# The built-in views by kind, for callers with no plugin manager (1.0 widgets calling
+# ``api_qt.view_for(kind)``); the app resolves views through its manager's registry.
 VIEWS: dict[str, type[SampleView]] = {
     "points": PointsView,
     "numbers": NumbersView,
@@ -169,5 +241,24 @@ VIEWS: dict[str, type[SampleView]] = {
 }
 
 
-def view_for(kind: str) -> SampleView:
-    return VIEWS.get(kind, GenericView)()
+def view_for(
+    kind: str, registry: ViewRegistry | None = None, hint: str | None = None
+) -> SampleView:
+    """A new view for samples of ``kind``: the registered view's factory, else a
+    ``GenericView`` whose message names the plugin to enable (``hint``: the plugin of
+    the run, when the kind's own plugin is unknown). With no ``registry``, the
+    built-in views."""
+    if registry is None:
+        return VIEWS.get(kind, GenericView)()
+    spec = registry.sample_views.get(kind)
+    if spec is not None:
+        try:
+            return spec.factory()
+        except Exception as exc:  # a plugin's bug must not take the gallery down
+            view = GenericView()
+            view.set_message(f"The view of sample kind {kind!r} failed: {exc}")
+            return view
+    view = GenericView()
+    if kind not in getattr(registry, "sample_kinds", {kind: None}):
+        view.set_message(registry.missing_kind_message(kind, hint))
+    return view

@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from studio.core.contributions import API_VERSION
 from studio.plugins import PluginManager
 
 GOOD = """
@@ -102,7 +103,7 @@ def test_broken_plugins_are_recorded_and_the_rest_load(fake_distributions):
     assert rec["old_api_plugin"].status == "refused"
     assert "written for contract version 0.3" in rec["old_api_plugin"].errors[0][0]
     assert rec["no_api_plugin"].status == "refused"
-    assert 'STUDIO_API = "1.0"' in rec["no_api_plugin"].errors[0][0]
+    assert f'STUDIO_API = "{API_VERSION}"' in rec["no_api_plugin"].errors[0][0]
 
     assert "returned str, not ModelSpec" in rec["bad_spec_plugin"].errors[0][0]
     assert "already provided by plugin good_plugin" in rec["duplicate_plugin"].errors[0][0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt
 
 from studio import api
+from studio.core.contributions import API_VERSION
 from studio.plugins import load_plugins
 from studio.ui.plugin_dialog import COLUMNS, PluginDialog
 
@@ -33,7 +34,8 @@ def test_every_plugin_is_listed_with_its_status_and_traceback(qtbot, tmp_path):
     assert [dialog.table.horizontalHeaderItem(i).text() for i in range(len(COLUMNS))] == COLUMNS
     row = _row(dialog, "shapes_gan")
     cells = [dialog.table.item(row, c).text() for c in range(1, len(COLUMNS))]
-    assert cells[:5] == ["shapes_gan", "0.1.0", "1.0", "loaded", "built-in"]
+    declared = manager.records["shapes_gan"].api_version  # the STUDIO_API it declares
+    assert declared and cells[:5] == ["shapes_gan", "0.1.0", declared, "loaded", "built-in"]
     assert "models: gan-shape, gan-numbers" in cells[5]
     assert dialog.table.item(_row(dialog, "flow2d"), 5).text() == "entry point (studio-flow2d)"
     row = _row(dialog, "raising_plugin")
@@ -134,7 +136,7 @@ def test_a_plugin_for_another_contract_is_refused_before_pip_installs(
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=60_000)
     assert dialog.result.text() == (
         "Refused: plugin studio_future was written for contract version 2.0, but this "
-        "GenAI Studio provides 1.0; it was not installed"
+        f"GenAI Studio provides {API_VERSION}; it was not installed"
     )
     assert not list(site.glob("studio_future*"))
 
