@@ -355,6 +355,11 @@ class PluginManager:
     def owner(self, kind: str, item_id: str) -> str:
         return self._owner[(kind, item_id)]
 
+    def provider(self, kind: str, item_id: str) -> str | None:
+        """The loaded plugin providing ``item_id`` of ``kind`` (``model``, ``dataset``,
+        ``sample kind``...), or ``None``."""
+        return self._owner.get((kind, item_id))
+
     def sample_kind_plugin(self, kind: str, hint: str | None = None) -> str | None:
         """The plugin that provides (or, before it was disabled, provided) sample kind
         ``kind``; else ``hint`` (e.g. the plugin of the run that wrote the sample)."""

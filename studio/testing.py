@@ -8,8 +8,9 @@ Name the plugin(s) under test by entry point name, in ``pyproject.toml``::
 
 or per module/test with ``pytestmark = pytest.mark.studio_plugins("flow2d")``. Then:
 
-- ``studio_manager``: a ``PluginManager`` with only those plugins loaded (every other
-  installed plugin is blocked before it is imported);
+- ``studio_manager``: a ``PluginManager`` with only those plugins loaded, plus the
+  installed plugins they need (the built-in sample kinds, the plugin of a model's
+  default dataset); every other installed plugin is blocked before it is imported;
 - ``studio_datasets``: a tiny ``LoadedDataset`` of each kind the app reads
   (``points2d``, ``images``, ``labelled-images``, ``text``, ``text-pairs``, ``table``,
   ``music-pianoroll``), made by the built-in readers from files written to a
@@ -18,7 +19,10 @@ or per module/test with ``pytestmark = pytest.mark.studio_plugins("flow2d")``. T
   (needs pytest-qt);
 - ``check_plugin_contract(manager, model_id, tmp_path)``: the standard checks: the
   plugin loaded cleanly, the config form builds, a few steps train through the
-  engine, a sample comes out, a checkpoint is written and a resumed run continues.
+  engine, a sample comes out, a checkpoint is written and a resumed run continues;
+- ``train_run(model_id, steps=..., ...) -> RunHandle``, ``sample_run(run, seed=...,
+  options=...)`` and ``stream_run(...)``: train a run through the engine and sample
+  it, for a plugin's learning tests, with no import of ``studio.core``.
 
 This module is imported by every pytest run in an environment where GenAI Studio is
 installed (the app's own test suite included), so importing it must stay cheap: torch,
@@ -62,8 +66,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # --- loading ------------------------------------------------------------------------
-def load_only(names: Iterable[str]) -> PluginManager:
-    """A plugin manager with only the named installed plugins loaded.
+def load_only(names: Iterable[str], needs: bool = True) -> PluginManager:
+    """A plugin manager with only the named installed plugins loaded, plus (``needs``)
+    the installed plugins they need: the built-in ``samples`` plugin (the sample kinds
+    every app has) and whichever plugins provide their models' default datasets and
+    sample kinds (a model whose default dataset is ``digits`` gets ``image_gans``).
 
     ``LookupError`` if a name is not an installed entry point (install the package
     first, e.g. ``pip install -e .``).
@@ -82,9 +89,29 @@ def load_only(names: Iterable[str]) -> PluginManager:
             f"{ENTRY_POINT_GROUP} (installed: {', '.join(sorted(installed))}); "
             "pip install your package first"
         )
+    if needs:
+        wanted += sorted(needed_plugins(wanted) - set(wanted))
     manager = PluginManager(disabled=installed - set(wanted))
     manager.load_entry_points()
     return manager
+
+
+def needed_plugins(names: Iterable[str]) -> set[str]:
+    """The other installed plugins that the plugins ``names`` need: ``samples`` and
+    the providers of their models' default datasets and sample kinds (and views)."""
+    from studio.plugins import PluginManager
+
+    names = set(names)
+    every = PluginManager()  # hook modules are cheap to import: look at them all
+    every.load_entry_points()
+    need = {"samples"} & set(every.records)
+    for model_id, spec in every.models.items():
+        if every.owner("model", model_id) not in names:
+            continue
+        found = [every.provider("dataset", spec.default_dataset or "")]
+        found += [every.provider(k, spec.sample_kind) for k in ("sample kind", "sample view")]
+        need.update(name for name in found if name)
+    return need
 
 
 def _names(request: pytest.FixtureRequest) -> list[str]:
@@ -328,3 +355,17 @@ def studio_contract(studio_manager, tmp_path: Path):
         return check_plugin_contract(studio_manager, model_id, tmp_path, **kwargs)
 
     return check
+
+
+# Training and sampling runs in a plugin's tests (no import of studio.core needed).
+from studio.testing_runs import sample_run, stream_run, train_run  # noqa: E402
+
+__all__ = [
+    "check_plugin_contract",
+    "load_only",
+    "needed_plugins",
+    "sample_run",
+    "stream_run",
+    "tiny_datasets",
+    "train_run",
+]

@@ -1,5 +1,6 @@
 """The example plugin's own tests, written as a plugin author writes them: with the
-fixtures of GenAI Studio's pytest plugin (no import of the app's test code)."""
+fixtures and helpers of GenAI Studio's pytest plugin (``studio.testing``), with no
+import of the app's internals (``studio.core``) or of its test code."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import math
 
 import pytest
 import torch
+
+from studio.testing import sample_run, train_run
 
 pytestmark = pytest.mark.studio_plugins("flow2d")
 
@@ -49,18 +52,16 @@ def test_the_flow_is_invertible_and_its_density_integrates_to_one():
 
 
 def test_learns_the_eight_modes(studio_manager, tmp_path, one_thread):
-    from studio.core import config as cfg
-    from studio.core.session import RunSampler, TrainSettings, create_engine
-
-    source = studio_manager.model_source("flow2d")
-    config = cfg.build(source.spec.config_class, {"couplings": 6, "hidden": 32})
-    data = studio_manager.dataset("eight-gaussians")
-
     def train(steps: int):
-        path = tmp_path / f"run{steps}"
-        settings = TrainSettings(steps=steps, device="cpu", sample_every=0, checkpoint_every=0)
-        create_engine(source, data, config, settings, path).run()
-        return RunSampler(path, studio_manager.resolve_run).sample(seed=0, n=2000)
+        run = train_run(
+            "flow2d",
+            steps,
+            path=tmp_path / f"run{steps}",
+            dataset="eight-gaussians",
+            config={"couplings": 6, "hidden": 32},
+            manager=studio_manager,
+        )
+        return sample_run(run, seed=0, n=2000, manager=studio_manager)
 
     before, after = train(1), train(400)
     # Untrained, the flow is the identity: a Gaussian blob at the origin, off the ring.
@@ -70,19 +71,11 @@ def test_learns_the_eight_modes(studio_manager, tmp_path, one_thread):
 
 
 def test_temperature_narrows_the_samples(studio_manager, tmp_path):
-    from studio.core import config as cfg
-    from studio.core.session import RunSampler, TrainSettings, create_engine
-
-    source = studio_manager.model_source("flow2d")
-    config = cfg.build(source.spec.config_class, {"couplings": 2, "hidden": 8})
-    settings = TrainSettings(steps=2, device="cpu", sample_every=0, checkpoint_every=0)
-    create_engine(
-        source, studio_manager.dataset("eight-gaussians"), config, settings, tmp_path / "r"
-    ).run()
-    sampler = RunSampler(tmp_path / "r", studio_manager.resolve_run)
-    hot = sampler.sample(seed=1, n=500, temperature=1.0).points
-    cold = sampler.sample(seed=1, n=500, temperature=0.2).points
-    assert cold.std() < hot.std() / 2
+    config = {"couplings": 2, "hidden": 8}
+    run = train_run("flow2d", 2, path=tmp_path / "r", config=config, manager=studio_manager)
+    hot = sample_run(run, seed=1, n=500, options={"temperature": 1.0}, manager=studio_manager)
+    cold = sample_run(run, seed=1, n=500, options={"temperature": 0.2}, manager=studio_manager)
+    assert cold.points.std() < hot.points.std() / 2
 
 
 def test_trains_on_a_dropped_table_of_points(studio_contract, studio_datasets, tmp_path):
