@@ -1,5 +1,5 @@
 """Live loss curves: one curve per named scalar, EMA smoothing, log scale, and
-bounded memory (old points are thinned out as a run grows)."""
+bounded memory (a long run is kept as the low and high point of equal-width buckets)."""
 
 from __future__ import annotations
 
@@ -17,18 +17,36 @@ PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 NOT_PLOTTED = {"step", "time", "epoch"}
 
 
+Point = tuple[float, float, float]  # step, raw value, smoothed value
+
+
+def _low(p: Point) -> float:
+    return p[1] if np.isfinite(p[1]) else np.inf
+
+
+def _high(p: Point) -> float:
+    return p[1] if np.isfinite(p[1]) else -np.inf
+
+
 class Series:
     """The points of one named scalar, raw and EMA-smoothed (kept up to date as points
-    arrive, so a redraw costs no recomputation); never more than ``max_points`` kept."""
+    arrive, so a redraw costs no recomputation), in at most ``max_points`` points.
+
+    Past ``max_points`` the steps are grouped into buckets of equal width (doubled
+    each time they overflow), each keeping its lowest and highest point, as
+    pyqtgraph's peak downsampling does: a spike early in a long run stays drawn, and
+    old and recent history are equally dense."""
 
     def __init__(self, max_points: int, alpha: float = 0.0) -> None:
-        self.max_points = max_points
-        self.x: list[float] = []
-        self.y: list[float] = []
-        self.smooth: list[float] = []
+        self.max_points = max(4, max_points)
         self.alpha = alpha
         self._acc = 0.0
         self._weight = 0.0
+        self.width = 1.0  # steps per bucket
+        # bucket index -> (lowest point, highest point); the same point when one.
+        self._buckets: dict[int, tuple[Point, Point]] = {}
+        self._points: list[Point] | None = []
+        self._last: Point | None = None
 
     def _push(self, y: float) -> float:
         """Fold ``y`` into the bias-corrected EMA (as TensorBoard's smoothing)."""
@@ -38,23 +56,70 @@ class Series:
         return self._acc / self._weight if self._weight else y
 
     def set_alpha(self, alpha: float) -> None:
-        if alpha != self.alpha:
-            self.alpha, self._acc, self._weight = alpha, 0.0, 0.0
-            self.smooth = [self._push(y) for y in self.y]
+        """Re-smooth with ``alpha`` (from the kept points: exact until thinning began)."""
+        if alpha == self.alpha:
+            return
+        self.alpha, self._acc, self._weight = alpha, 0.0, 0.0
+        self._last = None
+        for key in sorted(self._buckets):
+            lo, hi = self._buckets[key]
+            first, second = (lo, hi) if lo[0] <= hi[0] else (hi, lo)
+            a = (first[0], first[1], self._push(first[1]))
+            b = a if second is first else (second[0], second[1], self._push(second[1]))
+            self._buckets[key] = (a, b) if first is lo else (b, a)
+        self._points = None
 
     def add(self, x: float, y: float) -> None:
-        self.x.append(x)
-        self.y.append(y)
-        self.smooth.append(self._push(y))
-        if len(self.x) > self.max_points:
-            # Thin the older half by two: recent points stay dense, memory stays bounded.
-            half = len(self.x) // 2
-            self.x = self.x[:half:2] + self.x[half:]
-            self.y = self.y[:half:2] + self.y[half:]
-            self.smooth = self.smooth[:half:2] + self.smooth[half:]
+        point = self._last = (x, y, self._push(y))
+        self._merge(int(x // self.width), point, point)
+        self._points = None
+        while 2 * len(self._buckets) >= self.max_points:
+            self.width *= 2
+            old, self._buckets = self._buckets, {}
+            for lo, hi in old.values():
+                self._merge(int(lo[0] // self.width), lo, hi)
+
+    def _merge(self, key: int, lo: Point, hi: Point) -> None:
+        have = self._buckets.get(key)
+        if have is not None:
+            lo = have[0] if _low(have[0]) <= _low(lo) else lo
+            hi = have[1] if _high(have[1]) >= _high(hi) else hi
+        self._buckets[key] = (lo, hi)
+
+    def points(self) -> list[Point]:
+        """The kept points in step order (a bucket's low and high point by step)."""
+        if self._points is None:
+            out: list[Point] = []
+            for key in sorted(self._buckets):
+                lo, hi = self._buckets[key]
+                if lo is hi or lo == hi:
+                    out.append(lo)
+                else:
+                    out.extend((lo, hi) if lo[0] <= hi[0] else (hi, lo))
+            if out and self._last is not None and out[-1][0] < self._last[0]:
+                out.append(self._last)  # the curve reaches the current step
+            self._points = out
+        return self._points
+
+    @property
+    def x(self) -> list[float]:
+        return [p[0] for p in self.points()]
+
+    @property
+    def y(self) -> list[float]:
+        return [p[1] for p in self.points()]
+
+    @property
+    def smooth(self) -> list[float]:
+        return [p[2] for p in self.points()]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and smoothed values, ready to draw."""
+        pts = np.asarray(self.points(), dtype=float).reshape(-1, 3)
+        return pts[:, 0], pts[:, 2]
 
     def __len__(self) -> int:
-        return len(self.x)
+        return len(self.points())
 
 
 class LossPlot(QWidget):
@@ -183,10 +248,10 @@ class LossPlot(QWidget):
             if not everything and name not in self._dirty:
                 continue
             s.set_alpha(self._alpha(name))
-            y = np.asarray(s.smooth, dtype=float)
+            x, y = s.arrays()
             if self.log_y.isChecked():
                 y = np.where(y > 0, y, np.nan)
-            self._curve(name).setData(np.asarray(s.x), y, connect="finite")
+            self._curve(name).setData(x, y, connect="finite")
         self._dirty.clear()
 
     def _alpha(self, name: str) -> float:
@@ -201,6 +266,3 @@ class LossPlot(QWidget):
 
     def _update_label(self) -> None:
         self.smoothing_label.setText(f"{self.smoothing.value() / 100:.2f}")
-
-    def point_count(self) -> int:
-        return sum(len(s) for s in self.series.values())

@@ -24,3 +24,47 @@ def test_series_memory_stays_bounded():
         s.add(i, float(i % 7))
     assert len(s) <= 1000 and len(s.smooth) == len(s.y) == len(s.x)
     assert s.x[-1] == 99_999 and s.x[0] == 0
+
+
+def _ema(values, alpha):
+    acc = weight = 0.0
+    out = []
+    for v in values:
+        acc, weight = alpha * acc + (1 - alpha) * v, alpha * weight + (1 - alpha)
+        out.append(acc / weight)
+    return out
+
+
+def test_a_spike_early_in_a_long_run_survives_and_density_is_even(qtbot):
+    """20,000 steps of a flat loss with one spike to 3.78 at step 1,200: the Training
+    tab keeps the spike (raw and smoothed) and draws early and recent steps equally
+    densely (thinning the older half again and again drew the first ~3,300 steps as
+    one straight line)."""
+    from studio.ui.loss_plot import LossPlot
+
+    plot = LossPlot(max_points=5000)
+    qtbot.addWidget(plot)
+    values = [0.65 + 0.05 * math.sin(i / 37) for i in range(20_000)]
+    values[1200] = 3.78
+    for start in range(0, 20_000, 500):  # as the training bridge delivers them
+        plot.add_rows([{"step": i, "g_loss": values[i]} for i in range(start, start + 500)])
+    plot.flush()
+    series = plot.series["g_loss"]
+    assert len(series) <= 5000
+    assert max(series.y) == 3.78
+    alpha = plot.smoothing.value() / 100
+    x, y = plot.curves["g_loss"].xData, plot.curves["g_loss"].yData
+    assert max(y[x < 2000]) == pytest.approx(max(_ema(values, alpha)))
+    early, late = (x < 3300).sum(), (x >= 20_000 - 3300).sum()
+    assert early > 300 and 0.8 < early / late < 1.25
+    assert (x[1:] >= x[:-1]).all()  # drawn in step order
+
+
+def test_series_keeps_lows_and_highs_of_equal_buckets():
+    s = Series(max_points=100, alpha=0.0)
+    for i in range(10_000):
+        s.add(i, -5.0 if i == 7_777 else (9.0 if i == 3 else 1.0))
+    assert len(s) <= 100 and min(s.y) == -5.0 and max(s.y) == 9.0
+    assert s.smooth == s.y  # no smoothing: the drawn values are the data
+    gaps = [b - a for a, b in zip(s.x[::2], s.x[2::2], strict=False)]
+    assert max(gaps) <= 2 * s.width
