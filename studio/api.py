@@ -23,12 +23,15 @@ from studio.core.contributions import (
     SampleViewSpec,
 )
 from studio.core.errors import DatasetError
+from studio.core.run_handle import RunHandle
 from studio.core.samples import Images, Numbers, Points, Sample, Text
+from studio.core.sampling import CancelToken, SamplingCancelled
 from studio.hookspecs import PROJECT
 
 if TYPE_CHECKING:  # pragma: no cover
     from studio.core.datasets import LoadedDataset, split
     from studio.core.prepare import prepare_images
+    from studio.core.text_corpus import TextCorpus
     from studio.core.trainer import Trainer
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -39,6 +42,7 @@ _LAZY = {
     "LoadedDataset": ("studio.core.datasets", "LoadedDataset"),
     "split": ("studio.core.datasets", "split"),
     "prepare_images": ("studio.core.prepare", "prepare_images"),
+    "TextCorpus": ("studio.core.text_corpus", "TextCorpus"),
 }
 
 
@@ -55,6 +59,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "API_VERSION",
+    "CancelToken",
     "ConfigError",
     "DatasetError",
     "DatasetSpec",
@@ -65,10 +70,13 @@ __all__ = [
     "Numbers",
     "Points",
     "ReaderSpec",
+    "RunHandle",
     "Sample",
+    "SamplingCancelled",
     "SampleKindSpec",
     "SampleViewSpec",
     "Text",
+    "TextCorpus",
     "Trainer",
     "hookimpl",
     "param",

@@ -62,6 +62,11 @@ class ModelSpec:
             inside. ``None`` means the app shows its generic sample view.
         sample_kind: the kind of sample the model produces (``points``, ``numbers``,
             ``images``, ``text``...), which the gallery knows how to render.
+        sample_options: a dataclass whose fields (``studio.api.param``) are the model's
+            sampling options; the Explore controls, ``sample -o NAME=VALUE`` and
+            ``sample --help-sample`` are generated from it, and the trainer's
+            ``sample``/``sample_stream`` receive an instance. ``None``: a 1.0 model
+            (options travel as keywords).
     """
 
     id: str
@@ -75,9 +80,14 @@ class ModelSpec:
     default_steps: int = 1000
     widget_factory: Callable[[Any], Any] | None = None
     sample_kind: str = "generic"
+    sample_options: type | None = None
 
     def validate(self) -> None:
         _check_id("model", self.id)
+        if self.sample_options is not None and not dataclasses.is_dataclass(
+            self.sample_options
+        ):
+            raise ContributionError(f"model {self.id}: sample_options must be a dataclass")
         if not dataclasses.is_dataclass(self.config_class):
             raise ContributionError(f"model {self.id}: config_class must be a dataclass")
         if not callable(self.trainer_factory):

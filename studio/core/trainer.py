@@ -19,8 +19,13 @@ step is and how to sample::
             self.optimize(loss, self.opt)
             return {"loss": loss}
 
-        def sample(self, generator, n=None):
+        def sample(self, generator, n=None, options=None):
             ...
+
+A model with typed sampling options (``ModelSpec.sample_options``) receives an instance
+of that dataclass as ``options`` (``None``: its defaults, as for the engine's previews).
+A model whose sampling produces parts (tokens, denoising steps) also overrides
+``sample_stream`` to yield them, checking the cancel token between parts.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from torch import nn
 
 from studio.core.datasets import LoadedDataset
 from studio.core.samples import Sample
+from studio.core.sampling import CancelToken
 
 
 class Trainer:
@@ -65,10 +71,29 @@ class Trainer:
         """One optimisation step on ``batch`` (already on the device); returns named losses."""
         raise NotImplementedError
 
-    def sample(self, generator: torch.Generator, n: int | None = None) -> Sample:
+    def sample(
+        self, generator: torch.Generator, n: int | None = None, options: Any = None
+    ) -> Sample:
         """Generate a sample using only ``generator`` for randomness (the engine calls it
-        with a fixed seed for previews, so samples over training are comparable)."""
+        with a fixed seed for previews, so samples over training are comparable).
+
+        ``options`` is an instance of the model's ``sample_options`` dataclass, or
+        ``None`` for its defaults (the engine's previews pass ``None``)."""
         raise NotImplementedError
+
+    def sample_stream(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        options: Any = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Sample]:
+        """Yield partial samples as they are made (tokens so far, denoising steps...);
+        the last one yielded is the final sample. Check ``cancel`` between parts
+        (``cancel.raise_if_cancelled()``). By default: the whole sample, once."""
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        yield self.sample(generator, n, options)
 
     # --- optional ------------------------------------------------------------
     def schedulers(self) -> dict[str, Any]:
