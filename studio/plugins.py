@@ -449,11 +449,27 @@ class PluginManager:
             )
         return self.dataset_from_path(value, reader)
 
-    def resolve_run(self, record) -> tuple[ModelSource, DatasetSpec]:
-        """Model and dataset of a run's ``config.json`` (for resume and sampling)."""
+    def resolve_run(
+        self, record, trust_dataset_path: bool = False
+    ) -> tuple[ModelSource, DatasetSpec]:
+        """Model and dataset of a run's ``config.json`` (for resume and sampling).
+
+        A dataset path is read only if this user made the run here, chose the path in
+        the workspace, or says so (``trust_dataset_path``); never a system location
+        from a run made elsewhere (``UntrustedDataset``, see ``core.dataset_trust``).
+        """
         data = record.dataset
         if data.get("source") == "path":
-            dataset = self.dataset_from_path(data["path"], data.get("reader"))
+            from studio.app_paths import workspace_from_env
+            from studio.core.dataset_trust import check_run_dataset
+
+            path = check_run_dataset(
+                data,
+                run=f"this run (model {record.model})",
+                workspace=workspace_from_env(),
+                trusted=trust_dataset_path,
+            )
+            dataset = self.dataset_from_path(path, data.get("reader"))
         else:
             dataset = self.dataset(data["id"])
         return self.model_source(record.model), dataset

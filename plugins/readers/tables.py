@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
 from pathlib import Path
 
@@ -48,9 +49,15 @@ def load_csv(path: Path) -> api.LoadedDataset:
         try:
             if len(row) != width:
                 raise ValueError(f"{len(row)} fields, expected {width}")
-            values.append([float(c) for c in row])
+            numbers = [float(c) for c in row]
         except ValueError as exc:
             skipped.append((f"{path}:{number}", f"not a row of {width} numbers ({exc})"))
+            continue
+        bad = [c.strip() for c, v in zip(row, numbers, strict=True) if not math.isfinite(v)]
+        if bad:  # float() reads nan and inf, which would reach the model as NaN losses
+            skipped.append((f"{path}:{number}", f"not finite ({', '.join(bad)})"))
+            continue
+        values.append(numbers)
     if not values:
         raise api.DatasetError(f"{path}: no rows of numbers ({len(skipped)} skipped)")
     data = torch.tensor(values, dtype=torch.float32)

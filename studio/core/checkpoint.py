@@ -16,6 +16,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,8 +109,8 @@ def save_checkpoint(
         for name in ("model.safetensors", "state.safetensors", "state.json"):
             _fsync_file(tmp / name)
         fsync_dir(tmp)
-        if final.exists():  # the same step again (e.g. stopped right on a cadence step)
-            shutil.rmtree(final)
+        if final.exists():  # the same step again, or a damaged one passed over on resume
+            _remove(final)
         os.rename(tmp, final)
         fsync_dir(root)
     except BaseException:
@@ -117,19 +119,33 @@ def save_checkpoint(
     return final
 
 
+_FILES = ("model.safetensors", "state.safetensors", "state.json")
+
+
+def _step_of(entry: Path) -> int | None:
+    if not entry.name.startswith(_PREFIX) or not entry.is_dir():
+        return None
+    try:
+        return int(entry.name[len(_PREFIX) :])
+    except ValueError:
+        return None
+
+
 def list_checkpoints(root: Path) -> list[tuple[int, Path]]:
-    """Complete checkpoints under ``root`` as (step, dir), oldest first."""
+    """Checkpoint folders under ``root`` as (step, dir), oldest first.
+
+    A folder is listed when it holds any checkpoint file, so that a damaged one is
+    reported (by ``load_checkpoint``) rather than passed over without a word; an
+    empty one is not. Use ``load_checkpoint`` (or ``newest_intact``) to read one.
+    """
     out = []
-    if not root.is_dir():
+    try:
+        entries = list(root.iterdir())
+    except OSError:
         return out
-    for entry in root.iterdir():
-        if not entry.name.startswith(_PREFIX) or not entry.is_dir():
-            continue
-        try:
-            step = int(entry.name[len(_PREFIX) :])
-        except ValueError:
-            continue
-        if all((entry / n).is_file() for n in ("model.safetensors", "state.json")):
+    for entry in entries:
+        step = _step_of(entry)
+        if step is not None and any((entry / n).is_file() for n in _FILES):
             out.append((step, entry))
     return sorted(out)
 
@@ -139,27 +155,171 @@ def latest_checkpoint(root: Path) -> Path | None:
     return found[-1][1] if found else None
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
 def load_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Read a checkpoint's weights and state (tensors on the CPU)."""
+    """Read a checkpoint's weights and state (tensors on the CPU).
+
+    ``CheckpointError`` (one line naming the file and what is wrong) for a missing,
+    truncated, zeroed or garbled file; never a bare safetensors or JSON error.
+    """
     from safetensors.torch import load_file
 
+    def fail(what: str) -> CheckpointError:
+        return CheckpointError(f"checkpoint {directory.name}: {what}")
+
+    for name in ("model.safetensors", "state.json"):
+        if not (directory / name).is_file():
+            raise fail(f"{name} is missing")
     try:
         weights = load_file(str(directory / "model.safetensors"), device="cpu")
-        state_tensors = {}
-        if (directory / "state.safetensors").exists():
-            state_tensors = load_file(str(directory / "state.safetensors"), device="cpu")
-        doc = json.loads((directory / "state.json").read_text())
+    except Exception as exc:  # SafetensorError, OSError: a truncated or zeroed file
+        raise fail(f"model.safetensors is unreadable ({_first_line(exc)})") from None
+    try:
+        doc = json.loads((directory / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {directory} is unreadable: {exc}") from exc
+        raise fail(f"state.json is unreadable ({_first_line(exc)})") from None
+    if not isinstance(doc, dict) or "state" not in doc:
+        raise fail("state.json is not a checkpoint state")
     if doc.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint {directory} has format {doc.get('format')}")
-    return weights, decode_tree(doc["state"], state_tensors)
+        raise fail(f"state.json has format {doc.get('format')!r}, this release reads {FORMAT}")
+    state_tensors: dict[str, torch.Tensor] = {}
+    if (directory / "state.safetensors").is_file():
+        try:
+            state_tensors = load_file(str(directory / "state.safetensors"), device="cpu")
+        except Exception as exc:
+            raise fail(f"state.safetensors is unreadable ({_first_line(exc)})") from None
+    try:
+        state = decode_tree(doc["state"], state_tensors)
+    except (KeyError, TypeError, ValueError) as exc:
+        missing = "" if state_tensors else " (state.safetensors is missing)"
+        raise fail(f"state.json refers to tensors it lacks{missing}: {_first_line(exc)}") from None
+    return weights, state
+
+
+def check_weights_fit(
+    expected: dict[str, tuple[int, ...]], weights: dict[str, torch.Tensor], where: str
+) -> None:
+    """``CheckpointError`` unless ``weights`` has exactly the keys and shapes of
+    ``expected`` (a model's own): weights of another model or another size."""
+    missing = sorted(set(expected) - set(weights))
+    unexpected = sorted(set(weights) - set(expected))
+    wrong = [
+        f"{k} is {list(weights[k].shape)}, the model has {list(expected[k])}"
+        for k in sorted(set(expected) & set(weights))
+        if tuple(weights[k].shape) != tuple(expected[k])
+    ]
+    if not (missing or unexpected or wrong):
+        return
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} weights missing (e.g. {missing[0]})")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unknown (e.g. {unexpected[0]})")
+    if wrong:
+        parts.append(f"{len(wrong)} of another shape (e.g. {wrong[0]})")
+    raise CheckpointError(
+        f"checkpoint {where}: the weights are not this model's: {'; '.join(parts)}"
+    )
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder so that a kill half-way never leaves a half-deleted checkpoint
+    under its own name: rename it aside first (one step), then delete."""
+    trash = path.with_name(f".trash-{path.name}")
+    try:
+        os.rename(path, trash)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def clean_checkpoints(root: Path) -> list[str]:
+    """Remove what interrupted writes and prunings left: temporary and half-deleted
+    folders, and step folders with some files missing that are older than the newest
+    complete checkpoint (a kill while pruning). Returns the names removed. Only the
+    run's writer (the holder of its lock) may call this."""
+    removed: list[str] = []
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith((".tmp-", ".trash-")) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    steps = [(s, e) for e in entries if e.exists() and (s := _step_of(e)) is not None]
+    complete = [s for s, e in steps if all((e / n).is_file() for n in _FILES)]
+    newest = max(complete, default=None)
+    for step, entry in steps:
+        files = [n for n in _FILES if (entry / n).is_file()]
+        if not files or (newest is not None and step < newest and len(files) < len(_FILES)):
+            _remove(entry)
+            removed.append(entry.name)
+    if removed:
+        fsync_dir(root)
+    return removed
 
 
 def prune_checkpoints(root: Path, keep: int) -> None:
-    """Delete all but the newest ``keep`` checkpoints and any abandoned temp directories."""
-    for entry in root.glob(".tmp-*"):
-        shutil.rmtree(entry, ignore_errors=True)
+    """Delete all but the newest ``keep`` checkpoints, and what ``clean_checkpoints``
+    removes."""
+    clean_checkpoints(root)
     found = list_checkpoints(root)
     for _, path in found[: max(0, len(found) - keep)]:
-        shutil.rmtree(path, ignore_errors=True)
+        _remove(path)
+
+
+class NoCheckpoint(CheckpointError):
+    """The run has no checkpoint at all (yet)."""
+
+
+@dataclass
+class Chosen:
+    """The checkpoint ``newest_intact`` used, and the newer ones it passed over."""
+
+    step: int
+    path: Path
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def note(self) -> str:
+        """One line saying which checkpoint is used instead and why ('' if the newest)."""
+        if not self.skipped:
+            return ""
+        why = "; ".join(reason for _, reason in self.skipped)
+        return f"using the checkpoint at step {self.step} instead of a newer one: {why}"
+
+
+def newest_intact(
+    root: Path, use: Callable[[dict[str, torch.Tensor], dict[str, Any], Path], None]
+) -> Chosen:
+    """Read checkpoints newest first and hand each to ``use`` until one is intact.
+
+    ``use(weights, state, directory)`` applies it, or raises ``CheckpointError`` to
+    reject it (it does not fit the model); any other exception ends the search (a
+    changed dataset is not a damaged checkpoint). A checkpoint removed while it is read
+    (pruned by the writer) is passed over. ``NoCheckpoint`` when there is none,
+    ``CheckpointError`` (one line, each reason) when none is intact.
+    """
+    found = list_checkpoints(root)
+    if not found:
+        raise NoCheckpoint(f"{root.parent} has no checkpoint yet")
+    skipped: list[tuple[int, str]] = []
+    for step, path in reversed(found):
+        try:
+            weights, state = load_checkpoint(path)
+            use(weights, state, path)
+        except CheckpointError as exc:
+            if not path.exists():  # pruned by a writer while we read it
+                continue
+            skipped.append((step, str(exc)))
+            continue
+        return Chosen(step, path, skipped)
+    if not skipped:
+        raise NoCheckpoint(f"{root.parent} has no checkpoint yet")
+    why = "; ".join(reason for _, reason in skipped)
+    raise CheckpointError(f"{root.parent} has no intact checkpoint ({why})")

@@ -11,21 +11,33 @@ from __future__ import annotations
 
 import contextlib
 import math
-import random
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import torch
 
-from studio.core.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
+from studio.core.checkpoint import (
+    CheckpointError,
+    Chosen,
+    load_checkpoint,
+    newest_intact,
+    prune_checkpoints,
+    save_checkpoint,
+)
 from studio.core.datasets import BatchOrder, move_to
 from studio.core.devices import resolve_precision
 from studio.core.distributed import SINGLE, DistContext
 from studio.core.listener import EngineListener, EngineResult
+from studio.core.restore import (
+    load_model_state,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+    tensors_in,
+)
 from studio.core.rundir import RunDir
 from studio.core.samples import Sample
 from studio.core.trainer import Trainer
@@ -37,33 +49,7 @@ RNG_LOCK = threading.RLock()
 
 PREVIEW_SEED = 1234  # previews use their own generator: the same latents at every step
 METRICS_FLUSH_S = 0.5
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def rng_state() -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": list(np.random.get_state()),
-        "python": random.getstate(),
-    }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    np_state = state["numpy"]
-    np.random.set_state((np_state[0], np.asarray(np_state[1], dtype=np.uint32), *np_state[2:]))
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(list(state["cuda"]))
+STATUS_EVERY_S = 2.0  # status.json's step is refreshed this often while running
 
 
 def _is_peer_failure(exc: Exception) -> bool:
@@ -97,6 +83,7 @@ class Engine:
         keep_checkpoints: int = 3,
         listener: EngineListener | None = None,
         dist: DistContext = SINGLE,
+        lock: Any = None,
     ) -> None:
         self.dist = dist
         self.run_dir = run
@@ -117,6 +104,9 @@ class Engine:
         self._stop = threading.Event()
         self._pause = threading.Event()
         self._last_good_checkpoint: int | None = None
+        self._last_checkpoint_time = time.perf_counter()
+        # The run folder's ``RunLock``, held from construction until ``run()`` ends.
+        self._lock = lock
         self.device = trainer.device
         trainer.amp_dtype = resolve_precision(precision, self.device)
         if precision == "fp16":
@@ -175,26 +165,57 @@ class Engine:
         )
         prune_checkpoints(self.run_dir.checkpoints_dir, self.keep_checkpoints)
         self._last_good_checkpoint = self.step
+        self._last_checkpoint_time = time.perf_counter()
         self._event(f"checkpoint written at step {self.step}")
 
+    def _checkpoint_due(self) -> bool:
+        if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+            return True
+        # By time as well, so that a long first interval (or a slow model) is
+        # protected: rank 0 decides alone, since only it writes.
+        minutes = self.checkpoint_minutes
+        return minutes > 0 and time.perf_counter() - self._last_checkpoint_time >= minutes * 60
+
     def restore(self, checkpoint_dir) -> None:
-        """Load weights, optimizer, scheduler, RNG and loop position from a checkpoint."""
+        """Load weights, optimizer, scheduler, RNG and loop position from one
+        checkpoint (``CheckpointError`` if it is damaged or not this model's)."""
         weights, state = load_checkpoint(checkpoint_dir)
+        self._apply(weights, state, checkpoint_dir)
+
+    def restore_newest(self) -> Chosen:
+        """Restore the newest intact checkpoint; a damaged newer one is passed over,
+        saying which and why (events.log and the listener). ``NoCheckpoint`` or
+        ``CheckpointError`` (one line) when none can be used; ``DatasetError`` when
+        the data changed since the run was made."""
+        chosen = newest_intact(self.run_dir.checkpoints_dir, self._apply)
+        if chosen.skipped:
+            self._event(chosen.note(), "WARNING")
+        return chosen
+
+    def _apply(self, weights: dict[str, torch.Tensor], state: Any, directory) -> None:
+        name = getattr(directory, "name", str(directory))
         t = self.trainer
-        t.load_weights({k: v.to(self.device) for k, v in weights.items()})
-        for k, opt in t.optimizers().items():
-            opt.load_state_dict(state["optimizers"][k])
-        for k, sched in t.schedulers().items():
-            sched.load_state_dict(state["schedulers"][k])
-        if t.scaler is not None and state.get("scaler"):
-            t.scaler.load_state_dict(state["scaler"])
-        t.load_extra_state(state.get("trainer") or {})
-        self.step = int(state["step"])
-        self.epoch = int(state["epoch"])
-        self.batch_in_epoch = int(state["batch_in_epoch"])
-        self._elapsed_before = float(state.get("elapsed", 0.0))
+        load_model_state(t, weights, state, name, self.run_dir)
+        try:
+            t.load_weights({k: v.to(self.device) for k, v in weights.items()})
+            for k, opt in t.optimizers().items():
+                opt.load_state_dict(state["optimizers"][k])
+            for k, sched in t.schedulers().items():
+                sched.load_state_dict(state["schedulers"][k])
+            if t.scaler is not None and state.get("scaler"):
+                t.scaler.load_state_dict(state["scaler"])
+            step = int(state["step"])
+            epoch, batch = int(state["epoch"]), int(state["batch_in_epoch"])
+            elapsed = float(state.get("elapsed", 0.0))
+            set_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+            what = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+            raise CheckpointError(
+                f"checkpoint {name}: its training state is incomplete ({what.splitlines()[0]})"
+            ) from None
+        self.step, self.epoch, self.batch_in_epoch = step, epoch, batch
+        self._elapsed_before = elapsed
         self._last_good_checkpoint = self.step
-        set_rng_state(state["rng"])
         if self.dist.enabled:
             self._seed_rank()
 
@@ -255,8 +276,34 @@ class Engine:
             return "no checkpoint was written before it"
         return f"the last good checkpoint (step {self._last_good_checkpoint}) is kept"
 
+    def release(self) -> None:
+        """Let go of the run folder's lock (``run()`` does it when it ends)."""
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
+
     def run(self) -> EngineResult:
+        """Train until the target step, a stop or a failure; the run folder's lock is
+        released when it returns."""
+        try:
+            return self._run()
+        finally:
+            self.release()
+
+    def _data_nonfinite(self, batch: Any) -> bool:
+        """Whether the batch (or the weights it produced) holds NaN or inf: asked only
+        after a step failed, so that a NaN in the data ends as a NaN, not as whatever
+        error it caused downstream."""
+        tensors = [x for x in tensors_in(batch) if x.is_floating_point()]
+        tensors += [p for m in self.trainer.modules().values() for p in m.parameters()]
+        try:
+            return any(not bool(torch.isfinite(x).all()) for x in tensors)
+        except RuntimeError:
+            return False
+
+    def _run(self) -> EngineResult:
         self._t0 = time.perf_counter()
+        self._last_checkpoint_time = time.perf_counter()
         t = self.trainer
         order = BatchOrder(
             t.dataset.train,
@@ -276,7 +323,8 @@ class Engine:
         )
         self._set_state("running")
         pending: list[dict[str, Any]] = []
-        last_flush = time.perf_counter()
+        last_flush = last_status = time.perf_counter()
+        batch = None
         result: EngineResult | None = None
         try:
             if fresh and self.sample_every and self.dist.is_main:
@@ -345,7 +393,18 @@ class Engine:
                     self._write_metrics(pending)
                     pending.clear()
                     last_flush = now
-                if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+                    if now - last_status > STATUS_EVERY_S and self.dist.is_main:
+                        # The step in status.json, for readers of the folder; the
+                        # listener has its own rows, so it is not told again.
+                        self.run_dir.write_status(
+                            "running",
+                            self.step,
+                            "",
+                            total=self.total_steps,
+                            world_size=self.dist.world_size,
+                        )
+                        last_status = now
+                if self._checkpoint_due():
                     self._write_metrics(pending)
                     pending.clear()
                     self.save_checkpoint()
@@ -361,6 +420,15 @@ class Engine:
                 f"training failed at step {self.step}: {type(exc).__name__}: {exc}; "
                 f"{self._keep_msg()}."
             )
+            nan = batch is not None and self._data_nonfinite(batch)
+            if nan:
+                msg = (
+                    f"NaN or inf values reached the model at step {self.step + 1} "
+                    f"(the data or the weights hold them; {type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); training "
+                    f"stopped and {self._keep_msg()}. Check the dataset for NaN/inf "
+                    "values, or try a lower learning rate."
+                )
             if self.dist.enabled and _is_peer_failure(exc):
                 msg = (
                     f"another process of this {self.dist.world_size}-process job stopped "
@@ -369,7 +437,7 @@ class Engine:
                     "to continue."
                 )
             self._event(msg + "\n" + traceback.format_exc(), "ERROR")
-            result = EngineResult("failed", self.step, msg)
+            result = EngineResult("nan" if nan else "failed", self.step, msg)
         finally:
             self._write_metrics(pending)
         if result is None:

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import socket
 import time
@@ -190,6 +192,8 @@ class RunDir:
     @classmethod
     def create(cls, path: Path | str, record: RunRecord) -> RunDir:
         run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is a file, not a run folder", str(run.path))
         if run.is_run():
             raise RunDirError(
                 f"{run.path} already holds a run; use --resume to continue it "
@@ -210,6 +214,10 @@ class RunDir:
             return RunRecord.from_dict(json.loads(self.config_path.read_text()))
         except FileNotFoundError:
             raise RunDirError(f"{self.path} is not a run folder (no config.json)") from None
+        except NotADirectoryError:
+            raise NotADirectoryError(
+                errno.ENOTDIR, "is a file, not a run folder", str(self.path)
+            ) from None
         except (OSError, ValueError, TypeError) as exc:
             raise RunDirError(f"{self.config_path} is unreadable: {exc}") from exc
 
@@ -234,21 +242,33 @@ class RunDir:
             return {"state": "created" if self.is_run() else "unknown", "step": 0, "message": ""}
 
     def live_state(self) -> str:
-        """The state, or ``interrupted`` when the status says running/paused but the
-        process that wrote it (on this machine) no longer exists."""
+        """The state; ``running`` (or ``paused``) while a process holds the run's lock,
+        whatever status.json says yet; ``interrupted`` when the status says
+        running/paused but nobody holds the lock and the process that wrote it (on this
+        machine) no longer exists."""
+        from studio.core.runlock import holder
+
         status = self.status()
         state = status.get("state", "unknown")
+        if holder(self.path) is not None:
+            return state if state == "paused" else "running"
         here = status.get("host") == socket.gethostname()
         if state in ("running", "paused") and here and not _pid_alive(status.get("pid")):
             return INTERRUPTED
         return state
+
+    def writer_pid(self) -> int | None:
+        """The pid of the process training this run now (``0``: unknown), or ``None``."""
+        from studio.core.runlock import holder
+
+        return holder(self.path)
 
     # --- metrics and events ------------------------------------------------------
     def append_metrics(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(r) + "\n" for r in rows))
+            fh.write("".join(_metrics_line(r) for r in rows))
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """All complete metric rows (a partly written last line is ignored)."""
@@ -267,15 +287,17 @@ class RunDir:
         end = data.rfind(b"\n") + 1
         for line in data[:end].splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)  # also reads the bare NaN older releases wrote
             except ValueError:
                 continue
+            if isinstance(row, dict):
+                rows.append(_decode_row(row))
         return rows, offset + end
 
     def truncate_metrics_after(self, step: int) -> None:
         """Drop rows past ``step`` (written after the checkpoint a resume starts from)."""
         rows = [r for r in self.read_metrics() if r.get("step", 0) <= step]
-        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in rows))
+        atomic_write_text(self.metrics_path, "".join(_metrics_line(r) for r in rows))
 
     def log_event(self, message: str, level: str = "INFO") -> None:
         with open(self.events_path, "a", encoding="utf-8") as fh:
@@ -308,6 +330,30 @@ class RunDir:
 
     def checkpoint_steps(self) -> list[int]:
         return [s for s, _ in list_checkpoints(self.checkpoints_dir)]
+
+
+# A NaN or infinite metric is written as one of these strings: JSON has no NaN, and
+# metrics.jsonl must stay readable by any JSON tool. Readers turn them back into floats.
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def _metrics_line(row: dict[str, Any]) -> str:
+    return json.dumps({k: _encode_value(v) for k, v in row.items()}, allow_nan=False) + "\n"
+
+
+def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    for key, value in row.items():
+        if value is None and key not in ("step", "time", "epoch"):
+            row[key] = math.nan  # a writer that stores a bad value as null
+        elif isinstance(value, str) and value in _NONFINITE:
+            row[key] = _NONFINITE[value]
+    return row
 
 
 def _pid_alive(pid: Any) -> bool:

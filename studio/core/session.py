@@ -6,6 +6,7 @@ this module needs no plugin machinery and stays importable on its own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 from studio import __version__
 from studio.core import config as cfg
 from studio.core.contributions import API_VERSION, DatasetSpec, ModelSpec
-from studio.core.rundir import RunDir, RunDirError, RunRecord
+from studio.core.dataset_trust import is_sealed_here, seal
+from studio.core.rundir import RunDir, RunDirError, RunRecord  # noqa: F401 (re-exported)
+from studio.core.runlock import RunLock
 from studio.core.settings import EngineSettings, settings_to_dict
 from studio.core.settings import TrainSettings as TrainSettings  # the 1.0 name
 
@@ -91,7 +94,7 @@ def create_engine(
         plugin=source.plugin,
         plugin_version=source.plugin_version,
         config=cfg.to_dict(config),
-        dataset=_dataset_record(dataset),
+        dataset=seal(_dataset_record(dataset)),  # "made here": see core.dataset_trust
         settings=stored,
         studio_version=__version__,
         api_version=API_VERSION,
@@ -111,11 +114,20 @@ def create_engine(
         record.steps = settings.epochs * per_epoch
     if settings.tensorboard and dist.is_main:
         listener = _with_tensorboard(listener, run_path)  # refuses before the run exists
-    # Rank 0 alone writes the run directory; the other ranks only compute.
-    run = RunDir.create(run_path, record) if dist.is_main else RunDir(run_path)
+    # Rank 0 alone writes the run directory (holding its lock: one writer per run,
+    # checked under the lock so two starts into one folder cannot both create it);
+    # the other ranks only compute.
+    lock = RunLock(run_path).acquire() if dist.is_main else None
+    try:
+        run = RunDir.create(run_path, record) if dist.is_main else RunDir(run_path)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     return Engine(
         run,
         trainer,
+        lock=lock,
         total_steps=record.steps,
         seed=settings.seed,
         precision=settings.precision,
@@ -145,16 +157,37 @@ def resume_engine(
     run to another device (default: the one it was trained on, or the best available
     if that one is gone).
     """
+    run = RunDir(run_path)
+    record = run.record()
+    # One writer per run: a second resume (or a fresh start) into it stops here.
+    main = int(os.environ.get("RANK", "0")) == 0
+    lock = RunLock(run.path).acquire() if main else None
+    try:
+        return _resume(run, record, resolve, total_steps, device, listener, lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listener, lock):
     from studio.core import distributed
+    from studio.core.checkpoint import NoCheckpoint, clean_checkpoints
     from studio.core.devices import DeviceError, resolve_device
     from studio.core.engine import Engine
 
-    run = RunDir(run_path)
-    record = run.record()
-    checkpoint = run.latest_checkpoint()
-    if checkpoint is None:
-        raise RunDirError(f"{run.path} has no checkpoint to resume from")
+    if lock is not None:
+        clean_checkpoints(run.checkpoints_dir)  # what a kill while writing/pruning left
     source, dataset = resolve(record)
+    if (
+        lock is not None
+        and record.dataset.get("source") == "path"
+        and not is_sealed_here(record.dataset)
+    ):
+        # The user vouched for the dataset path (or chose it): later resumes and
+        # samples of this run need not ask again.
+        record.dataset = seal(record.dataset)
+        run.write_record(record)
     config = cfg.build(source.spec.config_class, record.config)
     loaded = _load_dataset(dataset)
     if distributed.launched_by_torchrun():
@@ -186,10 +219,16 @@ def resume_engine(
         keep_checkpoints=saved.keep_checkpoints,
         listener=listener,
         dist=dist,
+        lock=lock,
     )
-    engine.restore(checkpoint)
+    try:
+        engine.restore_newest()
+    except NoCheckpoint:
+        # Killed before its first checkpoint: the run starts again from step 0, which
+        # its seed makes the same start as the first time.
+        engine._event("no checkpoint yet: the run starts again from step 0", "WARNING")
     if dist.is_main:
-        run.truncate_metrics_after(engine.step)
+        run.truncate_metrics_after(engine.step if engine.step else -1)
     return engine
 
 

@@ -20,6 +20,7 @@ Observers ``subscribe`` and receive plain frozen event dataclasses after each ch
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -414,24 +415,23 @@ class Workbench:
             f"provides{hint}"
         )
 
-    def resume_problem(self, run_path: Path | str) -> str | None:
+    def resume_problem(self, run_path: Path | str, trust_dataset_path: bool = False) -> str | None:
         """Why the run cannot be continued now (one line), or ``None`` if it can: it is
         unreadable, training (here or in another process), its model or data is
-        missing, or it has no checkpoint."""
+        missing, or its dataset path is not trusted (``core.dataset_trust``). A run
+        with no checkpoint yet (killed before its first) starts again from step 0."""
         run = RunDir(run_path)
         try:
             record = run.record()
         except RunDirError as exc:
             return str(exc)
         if run.live_state() in LIVE_STATES:
-            pid = run.status().get("pid")
+            pid = run.writer_pid() or run.status().get("pid")
             return f"{run.name} is training in another process" + (f" (pid {pid})" if pid else "")
         if record.model not in self.manager.models:
             return self._missing_model(run, record)
-        if not run.checkpoint_steps():
-            return f"{run.name} has no checkpoint to resume from"
         try:
-            self.manager.resolve_run(record)
+            self.manager.resolve_run(record, trust_dataset_path=trust_dataset_path)
         except (KeyError, DatasetError) as exc:
             return self._missing_dataset(run, record, exc)
         return None
@@ -443,6 +443,7 @@ class Workbench:
         *,
         extend: bool = True,
         device: str | None = None,
+        trust_dataset_path: bool = False,
     ) -> ResumeRequest:
         """A checked request to continue a run from its latest checkpoint.
 
@@ -453,12 +454,12 @@ class Workbench:
         """
         if self.training:
             raise WorkbenchError("a run is training: stop it first")
-        problem = self.resume_problem(run_path)
+        problem = self.resume_problem(run_path, trust_dataset_path)
         if problem is not None:
             raise WorkbenchError(problem)
         run = RunDir(run_path)
         record = run.record()
-        done = run.checkpoint_steps()[-1]
+        done = max(run.checkpoint_steps(), default=0)
         if steps is None:
             target = max(int(record.steps), done)
         elif int(steps) < 1:
@@ -471,4 +472,5 @@ class Workbench:
             )
         else:
             target = int(steps)
-        return ResumeRequest(run.path, record, done, target, self.manager.resolve_run, device)
+        resolve = functools.partial(self.manager.resolve_run, trust_dataset_path=trust_dataset_path)
+        return ResumeRequest(run.path, record, done, target, resolve, device)

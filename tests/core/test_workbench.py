@@ -323,11 +323,11 @@ def test_resume_continues_to_the_form_steps_or_that_many_more(bench, tmp_path):
     assert bench.resume_request(run.path, 10, extend=False).target == 10
 
 
-def test_resume_is_refused_without_a_checkpoint_or_while_live(bench, tmp_path):
+def test_resume_is_refused_while_live_and_restarts_without_a_checkpoint(bench, tmp_path):
     run = make_run(tmp_path / "r", checkpoints=())
-    assert bench.resume_problem(run.path) == "r has no checkpoint to resume from"
-    with pytest.raises(WorkbenchError, match="no checkpoint"):
-        bench.resume_request(run.path, 5)
+    # killed before its first checkpoint: not stuck, it starts again from step 0
+    assert bench.resume_problem(run.path) is None
+    assert bench.resume_request(run.path, 5).done == 0
     live = make_run(tmp_path / "live")
     live.write_status("running", 10)  # this very process: alive
     assert "is training in another process" in bench.resume_problem(live.path)
