@@ -30,8 +30,7 @@ from studio.cli.common import (
 from studio.cli.export import cmd_export
 from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
 from studio.cli.sample import cmd_sample
-from studio.cli.train import _add_config_flags, cmd_train
-from studio.core.devices_names import PRECISIONS
+from studio.cli.train import _add_config_flags, add_engine_flags, cmd_train
 from studio.core.rundir import RunDirError
 from studio.core.tensorboard import TensorBoardMissing
 from studio.plugins import load_plugins
@@ -73,22 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--reader", help="reader for a --dataset path (default: the best fit)")
     t.add_argument("--run-dir", type=Path, help="folder the run is written to")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
-    t.add_argument("--steps", type=int, help="train until this step")
-    t.add_argument("--epochs", type=int, help="train this many passes over the data instead")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    t.add_argument("--precision", choices=PRECISIONS)
-    t.add_argument("--sample-every", type=int, help="preview samples every N steps (0: never)")
-    t.add_argument("--checkpoint-every", type=int, help="checkpoint every N steps (0: at end)")
-    t.add_argument("--validate-every", type=int, help="validation metrics every N steps (0: never)")
     t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
-    t.add_argument(
-        "--tensorboard",
-        action="store_true",
-        help="also write TensorBoard event files to RUN_DIR/tensorboard",
-    )
     t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
     t.add_argument("--help-model", action="store_true", help="list the model's settings")
+    add_engine_flags(t)  # --steps, --seed, --keep-checkpoints...: from EngineSettings
 
     e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
     e.add_argument("--run-dir", type=Path, required=True)

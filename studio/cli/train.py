@@ -1,4 +1,10 @@
-"""``train``: a new run from a model, dataset, preset and flags, or ``--resume``."""
+"""``train``: a new run from a model, dataset, preset and flags, or ``--resume``.
+
+The request is built by the same workbench the window uses (``studio.core.workbench``):
+preset, then a ``--config`` file, then flags; the dataset checked against the model.
+The engine flags (``--steps``, ``--keep-checkpoints``...) are generated from
+``EngineSettings``, as the model's flags are from its config.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,34 @@ from studio.cli import common
 from studio.cli.common import UsageError
 from studio.cli.running import _progress, _run_engine
 from studio.core import config as cfg
-from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.errors import DatasetError
 from studio.core.rundir import RunDir
-from studio.core.session import TrainSettings, create_engine, resume_engine
+from studio.core.settings import ENGINE_PRESET_KEYS, SETTING_NAMES, describe_settings
+from studio.core.workbench import CUSTOM, Workbench, WorkbenchError
+
+# The engine settings a resumed run may change; the others are the run's own.
+RESUME_FLAGS = ("steps", "device")
+
+
+def flag_of(name: str) -> str:
+    """The flag of a config field or setting: ``sample_every`` -> ``--sample-every``."""
+    return "--" + name.replace("_", "-")
+
+
+def _help(info: cfg.FieldInfo) -> str:
+    parts = [info.help] if info.help else []
+    if info.choices:
+        parts.append(f"choices: {', '.join(map(str, info.choices))}")
+
+    def num(value: float) -> str:
+        return f"{int(value):,}" if info.type is int else f"{value:g}"
+
+    if info.min is not None and info.max is not None:
+        parts.append(f"{num(info.min)} to {num(info.max)}")
+    elif info.min is not None:
+        parts.append(f"at least {num(info.min)}")
+    parts.append(f"default {info.default}")
+    return "; ".join(parts)
 
 
 def _config_file(path: Path | None) -> dict[str, Any]:
@@ -24,21 +54,95 @@ def _config_file(path: Path | None) -> dict[str, Any]:
         if path.suffix == ".toml":
             import tomllib
 
-            return tomllib.loads(path.read_text())
-        return json.loads(path.read_text())
+            values = tomllib.loads(path.read_text())
+        else:
+            values = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise UsageError(f"--config {path}: cannot read it ({exc})") from None
+    if not isinstance(values, dict):
+        raise UsageError(f"--config {path}: holds {type(values).__name__}, not a table of settings")
+    return values
 
 
 def _add_config_flags(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """One flag per field of a model's config (values checked by ``cfg.coerce`` later,
+    so a wrong one is a single line naming the flag)."""
     group = parser.add_argument_group("model settings (from the model's config)")
     for info in cfg.describe(config_class):
-        flag = "--" + info.name.replace("_", "-")
-        helptext = info.help + (f" (default {info.default})" if info.help else "")
-        kwargs: dict[str, Any] = {"dest": f"cfg_{info.name}", "default": None, "help": helptext}
-        if info.choices:
-            kwargs["choices"] = [str(c) for c in info.choices]
-        group.add_argument(flag, metavar=info.type.__name__.upper(), **kwargs)
+        group.add_argument(
+            flag_of(info.name),
+            dest=f"cfg_{info.name}",
+            default=None,
+            metavar=info.type.__name__.upper(),
+            help=_help(info),
+        )
+
+
+def add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per engine setting (``EngineSettings``); ``None`` when not given."""
+    group = parser.add_argument_group(
+        "engine settings (every model)",
+        "A model's preset (--preset) and its own default steps come before these defaults.",
+    )
+    for info in describe_settings():
+        if info.type is bool:
+            group.add_argument(
+                flag_of(info.name),
+                dest=info.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=_help(info),
+            )
+        else:
+            group.add_argument(
+                flag_of(info.name),
+                dest=info.name,
+                default=None,
+                metavar=info.type.__name__.upper(),
+                help=_help(info),
+            )
+
+
+def _given_settings(args) -> dict[str, Any]:
+    return {n: getattr(args, n) for n in SETTING_NAMES if getattr(args, n, None) is not None}
+
+
+def _flag_error(exc: cfg.ConfigError) -> UsageError:
+    """``steps: -5 is below the minimum 1`` -> ``--steps: -5 is below the minimum 1``."""
+    name, _, rest = str(exc).partition(":")
+    return UsageError(f"{flag_of(name)}: {rest.strip()}")
+
+
+def _resume(manager, args, extra: list[str]) -> int:
+    given = _given_settings(args)
+    other = [flag_of(n) for n in given if n not in RESUME_FLAGS]
+    if extra or other or args.model or args.dataset or args.preset or args.config:
+        unexpected = " ".join(extra + other) or "--model/--dataset/--preset/--config"
+        raise UsageError(
+            "--resume continues a run with its own settings (only --steps and --device "
+            f"apply); unexpected: {unexpected}"
+        )
+    if not RunDir(args.run_dir).is_run():
+        raise UsageError(f"--resume: {args.run_dir} holds no run (no config.json)")
+    infos = {i.name: i for i in describe_settings()}
+    steps = None
+    if args.steps is not None:
+        try:
+            steps = cfg.coerce(infos["steps"], args.steps)
+        except cfg.ConfigError as exc:
+            raise _flag_error(exc) from None
+    try:
+        request = Workbench(manager).resume_request(
+            args.run_dir,
+            steps,
+            extend=False,
+            device=args.device,
+            trust_dataset_path=bool(getattr(args, "trust_dataset_path", False)),
+        )
+    except WorkbenchError as exc:
+        prefix = "--steps: " if str(exc).startswith("target step") else ""
+        raise UsageError(f"{prefix}{exc}") from None
+    return _run_engine(request.make_engine(_progress()))
 
 
 def cmd_train(args, extra: list[str]) -> int:
@@ -46,81 +150,52 @@ def cmd_train(args, extra: list[str]) -> int:
     if args.run_dir is None:
         raise UsageError("--run-dir is required: the folder the run is written to")
     if args.resume:
-        if extra:
-            raise UsageError(
-                f"--resume continues a run with its own settings; unexpected: {' '.join(extra)}"
-            )
-        if not RunDir(args.run_dir).is_run():
-            raise UsageError(f"--resume: {args.run_dir} holds no run (no config.json)")
-        engine = resume_engine(
-            args.run_dir,
-            manager.resolve_run,
-            total_steps=args.steps,
-            device=args.device,
-            listener=_progress(),
-        )
-        return _run_engine(engine)
+        return _resume(manager, args, extra)
     if not args.model:
         raise UsageError("--model is required (see 'genai-studio-cli models')")
+    bench = Workbench(manager)
     try:
-        source = manager.model_source(args.model)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
-    spec = source.spec
+        bench.set_model(args.model, preset=args.preset or CUSTOM)
+    except WorkbenchError as exc:
+        message = str(exc)
+        raise UsageError(f"--{message}" if message.startswith("preset ") else message) from None
+    except cfg.ConfigError as exc:  # a preset with a value out of range: the plugin's bug
+        raise UsageError(f"--preset {args.preset!r}: {exc}") from None
+    spec = bench.spec
+    assert spec is not None
     sub = argparse.ArgumentParser(prog=f"genai-studio-cli train --model {spec.id}", add_help=False)
     _add_config_flags(sub, spec.config_class)
     model_args, unknown = sub.parse_known_args(extra)
     if unknown:
-        known = ", ".join("--" + i.name.replace("_", "-") for i in cfg.describe(spec.config_class))
+        known = ", ".join(flag_of(i.name) for i in cfg.describe(spec.config_class))
         raise UsageError(
             f"unknown option(s) {' '.join(unknown)} for model {spec.id}; its settings are: {known}"
         )
-    dataset_id = args.dataset or spec.default_dataset
-    if not dataset_id:
+    if args.dataset:
+        try:
+            bench.select(args.dataset, args.reader, follow=False)
+        except (KeyError, DatasetError) as exc:
+            raise UsageError(f"--dataset: {exc.args[0] if exc.args else exc}") from None
+    elif not spec.default_dataset:
         raise UsageError(f"--dataset is required: model {spec.id} has no default dataset")
-    try:
-        dataset = manager.dataset_for(dataset_id, args.reader)
-    except (KeyError, DatasetError) as exc:
-        raise UsageError(f"--dataset: {exc.args[0] if exc.args else exc}") from None
-    if dataset.kind not in spec.dataset_kinds:
-        raise UsageError(
-            f"--dataset: {dataset.id} holds {dataset.kind} data, but model {spec.id} "
-            f"trains on {', '.join(spec.dataset_kinds)} data"
-        )
-    if args.preset and args.preset not in spec.presets:
-        raise UsageError(
-            f"--preset {args.preset!r}: model {spec.id} has presets "
-            f"{', '.join(map(repr, spec.presets)) or 'none'}"
-        )
-    preset = dict(spec.presets.get(args.preset, {})) if args.preset else {}
-    engine_preset = {k: v for k, v in preset.items() if k in ENGINE_PRESET_KEYS}
+    # Layers over the preset: the config file (which may set engine settings, as a
+    # preset does), then the flags.
     file_values = _config_file(args.config)
+    try:
+        bench.update_config({k: v for k, v in file_values.items() if k not in ENGINE_PRESET_KEYS})
+        bench.update_settings({k: v for k, v in file_values.items() if k in ENGINE_PRESET_KEYS})
+    except cfg.ConfigError as exc:
+        raise UsageError(f"--config {args.config}: {exc}") from None
     flags = {k[4:]: v for k, v in vars(model_args).items() if v is not None}
     try:
-        config = cfg.build(
-            spec.config_class,
-            {k: v for k, v in preset.items() if k not in ENGINE_PRESET_KEYS},
-            file_values,
-            flags,
-        )
+        bench.update_config(flags)
+        bench.update_settings(_given_settings(args))
     except cfg.ConfigError as exc:
-        flag = "--" + str(exc).split(":", 1)[0].replace("_", "-")
-        raise UsageError(f"{flag}: {str(exc).split(':', 1)[-1].strip()}") from None
-
-    def pick(name: str, default: Any) -> Any:
-        value = getattr(args, name)
-        return value if value is not None else engine_preset.get(name, default)
-
-    settings = TrainSettings(
-        steps=pick("steps", spec.default_steps),
-        epochs=args.epochs or 0,
-        seed=pick("seed", 0),
-        device=pick("device", "auto"),
-        precision=pick("precision", "fp32"),
-        sample_every=pick("sample_every", 100),
-        checkpoint_every=pick("checkpoint_every", 500),
-        validate_every=pick("validate_every", 0),
-        tensorboard=bool(args.tensorboard),
-    )
-    engine = create_engine(source, dataset, config, settings, args.run_dir, _progress())
-    return _run_engine(engine)
+        raise _flag_error(exc) from None
+    try:
+        request = bench.train_request(args.run_dir)
+    except DatasetError as exc:
+        raise UsageError(f"--dataset: {exc}") from None
+    except WorkbenchError as exc:
+        raise UsageError(str(exc)) from None
+    return _run_engine(request.make_engine(_progress()))

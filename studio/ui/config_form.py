@@ -1,5 +1,5 @@
-"""The config form: built from a model's config dataclass, with presets and the
-engine settings every run has (steps, seed, device, precision, cadences)."""
+"""The config form: built from a model's config dataclass, with presets, and the
+engine settings every run has, built the same way from ``EngineSettings``."""
 
 from __future__ import annotations
 
@@ -22,9 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core import config as cfg
-from studio.core.contributions import ENGINE_PRESET_KEYS, ModelSpec
-from studio.core.devices_names import PRECISIONS
-from studio.core.session import TrainSettings
+from studio.core.contributions import ModelSpec
+from studio.core.settings import (
+    ENGINE_PRESET_KEYS,
+    EngineSettings,
+    build_settings,
+    describe_settings,
+)
 
 CUSTOM = "custom"
 
@@ -54,32 +58,19 @@ class ConfigForm(QWidget):
         self.model_form = QFormLayout(self.model_box)
         layout.addWidget(self.model_box)
 
+        # One editor per engine setting, generated like the model's; each is also an
+        # attribute named after its setting (``form.steps``, ``form.tensorboard``...).
         engine = QGroupBox("Training")
-        form = QFormLayout(engine)
-        self.steps = QSpinBox(minimum=1, maximum=10_000_000, singleStep=100, value=1000)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
-        self.device = QComboBox()
-        self.device.addItems(["auto", "cpu"])
-        self.precision = QComboBox()
-        self.precision.addItems(PRECISIONS)
-        self.precision.setToolTip("Mixed precision (bf16/fp16) speeds up training on GPUs")
-        self.sample_every = QSpinBox(minimum=0, maximum=1_000_000, value=100)
-        self.sample_every.setToolTip("Preview samples at a fixed seed every N steps (0: never)")
-        self.checkpoint_every = QSpinBox(minimum=0, maximum=1_000_000, value=500)
-        self.validate_every = QSpinBox(minimum=0, maximum=1_000_000, value=0)
-        self.validate_every.setToolTip(
-            "Validation metrics on the held-out split every N steps (0: never)"
-        )
-        form.addRow("Steps", self.steps)
-        form.addRow("Seed", self.seed)
-        form.addRow("Device", self.device)
-        form.addRow("Precision", self.precision)
-        form.addRow("Sample every", self.sample_every)
-        form.addRow("Checkpoint every", self.checkpoint_every)
-        form.addRow("Validate every", self.validate_every)
-        self.tensorboard = QCheckBox("Also write TensorBoard event files")
-        self.tensorboard.setToolTip("Scalars and image samples in <run>/tensorboard")
-        form.addRow("", self.tensorboard)
+        self.engine_form = QFormLayout(engine)
+        self.engine_editors: dict[str, tuple[cfg.FieldInfo, QWidget]] = {}
+        for info in describe_settings():
+            editor = self._device_editor() if info.name == "device" else self._editor(info)
+            label = QLabel(info.label)
+            label.setToolTip(info.help)
+            editor.setToolTip(info.help)
+            self.engine_form.addRow(label, editor)
+            self.engine_editors[info.name] = (info, editor)
+            setattr(self, info.name, editor)
         layout.addWidget(engine)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b;")
@@ -90,17 +81,13 @@ class ConfigForm(QWidget):
         self.command.setMaximumHeight(70)
         layout.addWidget(self.command)
         layout.addStretch(1)
-        for w in (
-            self.steps,
-            self.seed,
-            self.sample_every,
-            self.checkpoint_every,
-            self.validate_every,
-        ):
-            w.valueChanged.connect(self._on_edit)
-        for w in (self.device, self.precision):
-            w.currentTextChanged.connect(self._on_edit)
-        self.tensorboard.toggled.connect(self._on_edit)
+
+    def _device_editor(self) -> QComboBox:
+        # The devices torch sees are probed after the window shows (``set_devices``).
+        w = QComboBox()
+        w.addItems(["auto", "cpu"])
+        w.currentTextChanged.connect(self._on_edit)
+        return w
 
     def set_devices(self, devices: list[str]) -> None:
         current = self.device.currentText()
@@ -125,7 +112,7 @@ class ConfigForm(QWidget):
             editor.setToolTip(info.help)
             self.model_form.addRow(label, editor)
             self.editors[info.name] = (info, editor)
-        self.steps.setValue(spec.default_steps)
+        self._write(self.engine_editors["steps"], spec.default_steps)
         self.preset.blockSignals(True)
         self.preset.clear()
         self.preset.addItems([*spec.presets, CUSTOM])
@@ -169,8 +156,10 @@ class ConfigForm(QWidget):
             w.textEdited.connect(self._on_edit)
         return w
 
-    def _set_editor(self, name: str, value: Any) -> None:
-        info, w = self.editors[name]
+    @staticmethod
+    def _write(entry: tuple[cfg.FieldInfo, QWidget], value: Any) -> None:
+        """Show ``value`` in an editor without counting it as the user's edit."""
+        info, w = entry
         w.blockSignals(True)
         if isinstance(w, QComboBox):
             w.setCurrentText(str(value))
@@ -182,49 +171,46 @@ class ConfigForm(QWidget):
             w.setText(_fmt(value) if info.type is float else str(value))
         w.blockSignals(False)
 
+    @staticmethod
+    def _read(w: QWidget) -> Any:
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        return w.text()
+
+    def _set_editor(self, name: str, value: Any) -> None:
+        self._write(self.editors[name], value)
+
     def show_run(self, record: Any) -> None:
         """Show the settings a run was trained with (preset: custom), so the form and
-        its command line repeat that run."""
+        its command line repeat that run; the device and TensorBoard stay the user's."""
         for name, value in record.config.items():
             if name in self.editors:
                 self._set_editor(name, value)
-        for widget, value in (
-            (self.steps, record.steps),
-            (self.seed, record.seed),
-            (self.sample_every, record.sample_every),
-            (self.checkpoint_every, record.checkpoint_every),
-            (self.validate_every, record.extra.get("validate_every", 0)),
-        ):
-            widget.blockSignals(True)
-            widget.setValue(int(value))
-            widget.blockSignals(False)
-        self.precision.setCurrentText(record.precision)
+        saved = record.engine_settings()
+        for name, entry in self.engine_editors.items():
+            if name not in ("device", "tensorboard"):
+                self._write(entry, getattr(saved, name))
         self.preset.blockSignals(True)
         self.preset.setCurrentText(CUSTOM)
         self.preset.blockSignals(False)
         self._update_command()
 
     def _apply_preset(self, name: str) -> None:
+        """The config's defaults overlaid with the preset; the engine settings it names
+        (the others stay as they are)."""
         if self.spec is None or name not in self.spec.presets:
             return
         for info in cfg.describe(self.spec.config_class):
             self._set_editor(info.name, info.default)
-        engine_widgets = {
-            "steps": self.steps,
-            "seed": self.seed,
-            "sample_every": self.sample_every,
-            "checkpoint_every": self.checkpoint_every,
-            "validate_every": self.validate_every,
-        }
         for key, value in self.spec.presets[name].items():
             if key in self.editors:
                 self._set_editor(key, value)
-            elif key in engine_widgets:
-                engine_widgets[key].blockSignals(True)
-                engine_widgets[key].setValue(int(value))
-                engine_widgets[key].blockSignals(False)
-            elif key in ENGINE_PRESET_KEYS and key in ("device", "precision"):
-                getattr(self, key).setCurrentText(str(value))
+            elif key in ENGINE_PRESET_KEYS:
+                self._write(self.engine_editors[key], value)
         self._on_edit(from_preset=True)
 
     def _on_edit(self, *args: Any, from_preset: bool = False) -> None:
@@ -236,40 +222,29 @@ class ConfigForm(QWidget):
         self.changed.emit()
 
     def raw_config(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, (_info, w) in self.editors.items():
-            if isinstance(w, QComboBox):
-                out[name] = w.currentText()
-            elif isinstance(w, QCheckBox):
-                out[name] = w.isChecked()
-            elif isinstance(w, QSpinBox):
-                out[name] = w.value()
-            else:
-                out[name] = w.text()
-        return out
+        """The model's config values as the editors hold them (not yet checked)."""
+        return {name: self._read(w) for name, (_info, w) in self.editors.items()}
 
-    def values(self) -> tuple[Any, TrainSettings]:
+    def raw_settings(self) -> dict[str, Any]:
+        """The engine settings as the editors hold them (not yet checked)."""
+        return {name: self._read(w) for name, (_info, w) in self.engine_editors.items()}
+
+    def values(self) -> tuple[Any, EngineSettings]:
         """The config instance and engine settings; raises ``ConfigError`` if invalid."""
         assert self.spec is not None
         try:
             config = cfg.build(self.spec.config_class, self.raw_config())
+            settings = build_settings(self.raw_settings())
         except cfg.ConfigError as exc:
             self.error.setText(str(exc))
             raise
         self.error.setText("")
-        settings = TrainSettings(
-            steps=self.steps.value(),
-            seed=self.seed.value(),
-            device=self.device.currentText(),
-            precision=self.precision.currentText(),
-            sample_every=self.sample_every.value(),
-            checkpoint_every=self.checkpoint_every.value(),
-            validate_every=self.validate_every.value(),
-            tensorboard=self.tensorboard.isChecked(),
-        )
         return config, settings
 
     def _update_command(self) -> None:
+        """The same run from a shell: the model, its data, every engine setting that
+        differs from the engine's default (and the steps), and every config value that
+        differs from the config's default."""
         if self.spec is None:
             return
         parts = ["genai-studio-cli", "train", "--model", self.spec.id]
@@ -277,32 +252,26 @@ class ConfigForm(QWidget):
             parts += ["--dataset", self.dataset_id]
         if self.reader:
             parts += ["--reader", self.reader]
-        parts += [
-            "--steps",
-            str(self.steps.value()),
-            "--seed",
-            str(self.seed.value()),
-            "--device",
-            self.device.currentText(),
-            "--precision",
-            self.precision.currentText(),
-            "--sample-every",
-            str(self.sample_every.value()),
-            "--checkpoint-every",
-            str(self.checkpoint_every.value()),
-        ]
-        if self.validate_every.value():
-            parts += ["--validate-every", str(self.validate_every.value())]
-        if self.tensorboard.isChecked():
-            parts.append("--tensorboard")
+        for name, (info, w) in self.engine_editors.items():
+            value = self._read(w)
+            flag = f"--{name.replace('_', '-')}"
+            if info.type is bool:
+                if bool(value) != bool(info.default):
+                    parts.append(flag if value else f"--no-{name.replace('_', '-')}")
+            elif name == "steps" or not _same(value, info.default):
+                parts += [flag, str(value)]
         defaults = {i.name: i.default for i in cfg.describe(self.spec.config_class)}
         for name, value in self.raw_config().items():
-            if str(value) != str(defaults[name]) and not (
-                isinstance(defaults[name], float) and _safe_float(value) == defaults[name]
-            ):
+            if not _same(value, defaults[name]):
                 parts += [f"--{name.replace('_', '-')}", str(value)]
         parts += ["--run-dir", "RUN_DIR"]
         self.command.setPlainText(shlex.join(parts))
+
+
+def _same(value: Any, default: Any) -> bool:
+    return str(value) == str(default) or (
+        isinstance(default, float) and _safe_float(value) == default
+    )
 
 
 def _safe_float(value: Any) -> float | None:
