@@ -10,8 +10,9 @@ from __future__ import annotations
 from studio import api
 
 from .config import CGANConfig, DCGANConfig, GANConfig
+from .options import ExploreOptions, LabelOptions
 
-STUDIO_API = "1.0"
+STUDIO_API = "1.1"
 __version__ = "0.1.0"
 
 MODEL_IDS = ("gan-mlp", "dcgan", "cgan")
@@ -64,6 +65,7 @@ def studio_models() -> list[api.ModelSpec]:
             ),
             dataset_kinds=("images", "labelled-images"),
             config_class=GANConfig,
+            sample_options=ExploreOptions,
             trainer_factory=_trainer("gan-mlp"),
             default_dataset="digits",
             presets={
@@ -91,6 +93,7 @@ def studio_models() -> list[api.ModelSpec]:
             ),
             dataset_kinds=("images", "labelled-images"),
             config_class=DCGANConfig,
+            sample_options=LabelOptions,  # the codes of a run trained with codes
             trainer_factory=_trainer("dcgan"),
             default_dataset="digits",
             presets={
@@ -136,6 +139,7 @@ def studio_models() -> list[api.ModelSpec]:
             ),
             dataset_kinds=("labelled-images",),
             config_class=CGANConfig,
+            sample_options=LabelOptions,
             trainer_factory=_trainer("cgan"),
             default_dataset="digits",
             presets={

@@ -72,7 +72,8 @@ def interpolate(
     spherical: bool = False,
 ) -> api.Images:
     """A strip of ``steps`` images from the latent of ``seed_a`` to that of ``seed_b``
-    (classes ``label_a`` -> ``label_b`` for the conditional GAN, default the same)."""
+    (classes ``label_a`` -> ``label_b`` for the conditional GAN, default the same), one
+    captioned row."""
     steps = max(2, int(steps))
     za, zb = latent(trainer.latent_dim, seed_a), latent(trainer.latent_dim, seed_b)
     t = torch.linspace(0, 1, steps).unsqueeze(1)
@@ -86,7 +87,7 @@ def interpolate(
     captions = [f"t={v:.2f}" for v in t.squeeze(1).tolist()]
     captions[0] = _tag(trainer, "a", seed_a, label_a)
     captions[-1] = _tag(trainer, "b", seed_b, label_b)
-    return api.Images(images=to_uint8(images), labels=captions)
+    return api.Images(images=to_uint8(images), labels=captions, columns=len(captions))
 
 
 def arithmetic(
@@ -98,8 +99,8 @@ def arithmetic(
     label_b: Any = None,
     label_c: Any = None,
 ) -> api.Images:
-    """Four images: a, b, c and the image of the latent a - b + c (label vectors
-    combined the same way for the conditional GAN)."""
+    """Four images in a captioned row: a, b, c and the image of the latent a - b + c
+    (label vectors combined the same way for the conditional GAN)."""
     dim = trainer.latent_dim
     zs = [latent(dim, s) for s in (seed_a, seed_b, seed_c)]
     z = torch.cat([*zs, zs[0] - zs[1] + zs[2]])
@@ -114,4 +115,4 @@ def arithmetic(
         _tag(trainer, "c", seed_c, label_c),
         "a - b + c",
     ]
-    return api.Images(images=to_uint8(images), labels=captions)
+    return api.Images(images=to_uint8(images), labels=captions, columns=len(captions))

@@ -33,6 +33,7 @@ from .cgan_networks import CondCritic, CondGenerator
 from .config import code_names
 from .dcgan_networks import DCDiscriminator, DCGenerator
 from .mlp_networks import MLPDiscriminator, MLPGenerator
+from .options import LABEL_FIELDS, ExploreOptions, LabelOptions
 from .pixels import to_uint8
 
 REAL_STATS_ITEMS = 2048  # real images summarised for the sample metrics
@@ -64,6 +65,8 @@ class ImageGANTrainer(api.Trainer):
     opt_d: torch.optim.Optimizer
     conditional = False  # True when the generator also takes label vectors
     label_noun = "class"  # what a label vector stands for, in captions ("" when named)
+    options_class: type = LabelOptions  # the sampling options (the ModelSpec names it too)
+    no_labels = "this model takes no class"  # why a class option is refused
 
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
         dataset = api.prepare_images(dataset, config.image_size, config.channels)
@@ -118,11 +121,16 @@ class ImageGANTrainer(api.Trainer):
         return F.one_hot(labels.long(), len(self.classes)).float()
 
     def class_index(self, label: int | str) -> int:
+        """The index of a class (or code) given by name or by index."""
         if isinstance(label, str) and label in self.classes:
             return self.classes.index(label)
-        index = int(label)
+        try:
+            index = int(label)
+        except (TypeError, ValueError):
+            index = -1
         if not 0 <= index < len(self.classes):
-            raise ValueError(f"{self.label_noun or 'code'} {label!r} is not one of {self.classes}")
+            names = ", ".join(self.classes)
+            raise ValueError(f"{label!r} is not one of {names} (a name or an index)")
         return index
 
     def label_vectors(self, spec: Any, n: int) -> torch.Tensor:
@@ -145,31 +153,64 @@ class ImageGANTrainer(api.Trainer):
         return self.classes[self.class_index(spec)]
 
     def preview_layout(self) -> tuple[int, int]:
-        """(images per class, grid side) of the default preview: whole rows per class,
-        as square a grid as possible (10 classes: 10 x 10, one row each)."""
+        """(images per class, columns) of the default preview: whole rows per class,
+        as square a grid as possible (10 classes: 10 x 10, one row each), or one row
+        of ``preview_per_class`` images per class when the config sets it."""
         k = len(self.classes)
         per = getattr(self.config, "preview_per_class", 0)
         if per:
-            return per, 0
+            return per, per
         rows = max(1, math.ceil(6 / k))  # rows per class: at least 6 rows in all
         side = k * rows
         return side * rows, side
 
     # --- sampling -------------------------------------------------------------
-    def sample(self, generator: torch.Generator, n: int | None = None, **options: Any):
-        """A batch of images. Options: ``explore="interpolate"`` (``seed_a``,
-        ``seed_b``, ``steps``) or ``explore="arithmetic"`` (``seed_a``, ``seed_b``,
-        ``seed_c``) for the latent space explorer; the conditional GAN also takes
-        ``label`` (and ``mix_with``, ``mix``)."""
-        mode = options.pop("explore", None)
+    def sample(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        options: ExploreOptions | None = None,
+    ) -> api.Images:
+        """A batch of images, or with ``options.explore`` the latent space explorer's
+        strip (``interpolate``) or sum (``arithmetic``). ``options``: an instance of
+        ``options_class`` (None: the defaults, as the engine's previews draw)."""
+        options = self.options_class() if options is None else options
+        labels = {name: self.option_label(options, name) for name in LABEL_FIELDS}
         with torch.no_grad():
-            if mode == "interpolate":
-                return explore.interpolate(self, **options)
-            if mode == "arithmetic":
-                return explore.arithmetic(self, **options)
-            if mode is not None:
-                raise ValueError(f"unknown explore mode {mode!r}")
-            return self.sample_batch(generator, n, **options)
+            if options.explore == "interpolate":
+                return explore.interpolate(
+                    self,
+                    options.seed_a,
+                    options.seed_b,
+                    options.steps,
+                    labels["label_a"],
+                    labels["label_b"],
+                    spherical=options.spherical,
+                )
+            if options.explore == "arithmetic":
+                seeds = (options.seed_a, options.seed_b, options.seed_c)
+                return explore.arithmetic(
+                    self, *seeds, labels["label_a"], labels["label_b"], labels["label_c"]
+                )
+            if options.explore != "none":
+                raise api.ConfigError(f"explore: unknown mode {options.explore!r}")
+            if labels["mix_with"] is not None and labels["label"] is None:
+                raise api.ConfigError("mix_with: give label too (the class it is mixed with)")
+            mix = getattr(options, "mix", 1.0)
+            return self.sample_batch(generator, n, labels["label"], labels["mix_with"], mix)
+
+    def option_label(self, options: Any, name: str) -> int | None:
+        """The class index an option names (None when it is empty or absent); a
+        ``ConfigError`` naming the option when the model has no such class."""
+        value = getattr(options, name, "")
+        if value is None or value == "":
+            return None
+        if not self.conditional:
+            raise api.ConfigError(f"{name}: {self.no_labels}")
+        try:
+            return self.class_index(value)
+        except ValueError as exc:
+            raise api.ConfigError(f"{name}: {exc}") from None
 
     def draw(
         self, generator: torch.Generator, n: int | None = None
@@ -201,8 +242,13 @@ class ImageGANTrainer(api.Trainer):
         book's label interpolation). Without: as ``draw`` (the engine's previews)."""
         if label is None:
             images, captions = self.draw(generator, n)
+            # The default preview of a model with classes: whole rows per class.
+            columns = self.preview_layout()[1] if self.conditional and n is None else None
             return api.Images(
-                images=to_uint8(images), labels=captions, metrics=self.sample_metrics(images)
+                images=to_uint8(images),
+                labels=captions,
+                columns=columns,
+                metrics=self.sample_metrics(images),
             )
         n = n or 64
         spec: Any = label if mix_with is None else {label: mix, mix_with: 1.0 - mix}
@@ -235,6 +281,8 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
 
 class MLPGANTrainer(ImageGANTrainer):
     """The fully connected GAN of chapter 4."""
+
+    options_class = ExploreOptions
 
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
         super().__init__(config, dataset, device)
@@ -278,6 +326,7 @@ class DCGANTrainer(ImageGANTrainer):
             self.generator = CondGenerator(config.latent_dim, self.codes, c, size, config.ngf)
         else:
             self.generator = DCGenerator(config.latent_dim, c, size, config.ngf)
+            self.no_labels = "this DCGAN has no codes (it was trained with codes=0)"
         self.generator.to(self.device)
         self.discriminator = DCDiscriminator(c, size, config.ndf, codes=self.codes)
         self.discriminator.to(self.device)

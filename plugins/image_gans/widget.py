@@ -6,20 +6,24 @@ eyeglasses and no eyeglasses; for a DCGAN trained with InfoGAN codes, the same w
 codes). Below: the latent space explorer, interpolation
 between the latents of two seeds and the arithmetic a - b + c, every image captioned
 with the seeds (and classes) that reproduce it. All sampling goes through
-``request_sample``: the model runs on a worker thread, never on the GUI thread.
+``request_sample`` with the model's typed options (``options.py``): the model runs on
+a worker thread, never on the GUI thread.
+
+The generated option editors for seeds, steps and spherical are placed in the
+explorer; the class options are pickers listing the run's class names (or codes),
+which the ``RunHandle`` gives, so the generated form itself stays hidden.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -34,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import api
-from studio.api_qt import ImagesView, SamplingWidget
+from studio.api_qt import ImagesView, RunHandle, SamplingWidget
 
 from .config import code_names
 
@@ -79,6 +83,7 @@ class StripView(QWidget):
                 item.widget().hide()  # at once: deleteLater waits for the event loop
                 item.widget().deleteLater()
         self.captions = list(sample.labels or [""] * len(sample.images))
+        columns = sample.columns or len(sample.images)  # the explorer's: one row
         for i, (image, caption) in enumerate(zip(sample.images, self.captions, strict=True)):
             picture = QLabel()
             picture.setPixmap(to_pixmap(image, STRIP_PIXELS))
@@ -86,18 +91,19 @@ class StripView(QWidget):
             text = QLabel(caption.replace(", ", "\n"))
             text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.grid.addWidget(picture, 0, i)
-            self.grid.addWidget(text, 1, i)
+            row, col = divmod(i, columns)
+            self.grid.addWidget(picture, 2 * row, col)
+            self.grid.addWidget(text, 2 * row + 1, col)
 
 
 class ImageGANWidget(SamplingWidget):
-    """Batch sampling (with class and two-class mix for the conditional GAN) and the
-    latent space explorer."""
+    """Batch sampling (with class and two-class mix for the models with classes or
+    codes) and the latent space explorer."""
 
     def __init__(self, context) -> None:
         super().__init__(context)
         # Class pickers: always for the conditional GAN; for DCGAN when the open run
-        # was trained with InfoGAN codes (set_run).
+        # was trained with InfoGAN codes (run_changed).
         self.conditional = context.model.id == "cgan"
         self.label_widgets: list[QWidget] = []  # shown only when conditional
         self._mode = "batch"  # what the pending request is: batch | explore
@@ -108,7 +114,7 @@ class ImageGANWidget(SamplingWidget):
         self.controls.insertWidget(2, QLabel("Images"))
         self.controls.insertWidget(3, self.count)
 
-        # --- class and mix (conditional GAN only) ---------------------------------
+        # --- class and mix (models with classes or codes) ---------------------------
         self.class_box = QComboBox()
         self.mix_box = QComboBox()
         self.mix_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
@@ -137,10 +143,19 @@ class ImageGANWidget(SamplingWidget):
         self.body.addWidget(self.view, 3)
         self.explorer = self._build_explorer()
         self.body.addWidget(self.explorer, 2)
+        if self.options_form is not None:
+            self.options_form.hide()  # its editors that fit are in the explorer
         self._fill_classes([])
         self._show_label_widgets()
         self._update_mix_label()
         self._update_mix_enabled()
+
+    def _option_editor(self, name: str) -> QWidget:
+        """The generated editor of option ``name`` (its range and help declared once,
+        in ``options.py``), taken out of the hidden form to be placed here."""
+        editor = self.options_form.editor(name)
+        editor.setParent(None)  # leaves the form's layout
+        return editor
 
     def _build_explorer(self) -> QGroupBox:
         box = QGroupBox("Latent space explorer")
@@ -149,9 +164,8 @@ class ImageGANWidget(SamplingWidget):
         self.seed_boxes: dict[str, QSpinBox] = {}
         self.class_boxes: dict[str, QComboBox] = {}
         self.explorer_titles: list[QLabel] = []
-        for i, name in enumerate("abc"):
-            spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=i + 1)
-            spin.setToolTip(f"Latent vector {name} is drawn from this seed")
+        for name in "abc":
+            spin = self._option_editor(f"seed_{name}")
             self.seed_boxes[name] = spin
             row.addWidget(QLabel(f"{name}: seed"))
             row.addWidget(spin)
@@ -166,9 +180,8 @@ class ImageGANWidget(SamplingWidget):
         row.addStretch(1)
         layout.addLayout(row)
         row = QHBoxLayout()
-        self.steps = QSpinBox(minimum=2, maximum=32, value=8)
-        self.spherical = QCheckBox("spherical")
-        self.spherical.setToolTip("Interpolate along the sphere Gaussian latents live near")
+        self.steps = self._option_editor("steps")
+        self.spherical = self._option_editor("spherical")
         self.interpolate_button = QPushButton("Interpolate a \u2192 b")
         self.interpolate_button.clicked.connect(self.interpolate)
         self.arithmetic_button = QPushButton("a \u2212 b + c")
@@ -176,8 +189,9 @@ class ImageGANWidget(SamplingWidget):
             "The image of latent a - b + c (the book's 'man with glasses - man + woman')"
         )
         self.arithmetic_button.clicked.connect(self.arithmetic)
-        for w in (QLabel("Steps"), self.steps, self.spherical, self.interpolate_button):
+        for w in (QLabel("Steps"), self.steps, self.spherical, QLabel("spherical")):
             row.addWidget(w)
+        row.addWidget(self.interpolate_button)
         row.addSpacing(12)
         row.addWidget(self.arithmetic_button)
         row.addStretch(1)
@@ -219,37 +233,29 @@ class ImageGANWidget(SamplingWidget):
         if self.conditional and not self.classes:
             self.class_box.setToolTip("Generate once to list the classes of the run's data")
 
-    def _classes_from_previews(self, run_path: Path) -> list[str]:
-        """The classes named in the run's latest preview (one small PNG), if any."""
-        previews = sorted((run_path / "samples").glob("step_*.png"))
-        if not previews:
-            return []
-        try:
-            labels = api.Images.load_png(previews[-1]).labels or []
-        except (OSError, ValueError):
-            return []
-        return list(dict.fromkeys(labels))  # unique, in order of appearance
-
     @staticmethod
-    def _codes_of_run(run_path: Path) -> int:
+    def codes_of(run: RunHandle | None) -> int:
         """The number of InfoGAN codes a DCGAN run was trained with (0: none)."""
+        if run is None:
+            return 0
+        config = run.config
+        value = config.get("codes", 0) if isinstance(config, dict) else getattr(config, "codes", 0)
         try:
-            record = json.loads((run_path / "config.json").read_text())
-            return int(record.get("config", {}).get("codes", 0) or 0)
-        except (OSError, ValueError, TypeError, AttributeError):
+            return int(value or 0)
+        except (TypeError, ValueError):
             return 0
 
-    def set_run(self, run_path: Path | None) -> None:
-        super().set_run(run_path)
-        self._set_explorer_enabled(run_path is not None)
+    def run_changed(self, run: RunHandle | None) -> None:
+        """A run was opened (or closed): list its classes (or codes) in the pickers."""
+        self._set_explorer_enabled(run is not None and not self.busy)
         if self._codes():
-            codes = self._codes_of_run(Path(run_path)) if run_path is not None else 0
+            codes = self.codes_of(run)
             self.conditional = codes > 0
             self._fill_classes(code_names(codes))
             self._show_label_widgets()
             self._update_mix_enabled()
-        elif run_path is not None:
-            self._fill_classes(self._classes_from_previews(Path(run_path)))
+        elif run is not None:
+            self._fill_classes(run.class_names or [])
 
     def _set_explorer_enabled(self, on: bool) -> None:
         self.interpolate_button.setEnabled(on)
@@ -266,53 +272,66 @@ class ImageGANWidget(SamplingWidget):
         self.mix_slider.setEnabled(mixing)
         self.mix_label.setEnabled(mixing)
 
-    def _class_of(self, combo: QComboBox) -> int | None:
-        return combo.currentIndex() if combo.currentIndex() >= 0 else None
+    # --- options ---------------------------------------------------------------------
+    def current_options(self) -> Any:
+        """Generate's options: a batch, of the class (and the mix) picked, if any."""
+        return self.options_for("none")
+
+    def options_for(self, explore: str) -> Any:
+        """The model's options instance for a batch (``explore="none"``) or for the
+        explorer (``interpolate``, ``arithmetic``): seeds, steps and spherical from
+        their editors, the classes (codes) by name from the pickers."""
+        values: dict[str, Any] = {"explore": explore}
+        if self.conditional and explore == "none" and self.class_box.currentIndex() > 0:
+            values["label"] = self.class_box.currentText()
+            if self.mix_box.currentIndex() > 0:
+                values["mix_with"] = self.mix_box.currentText()
+                values["mix"] = self.mix_slider.value() / 100
+        elif self.conditional and explore != "none":
+            for name, combo in self.class_boxes.items():
+                values[f"label_{name}"] = combo.currentText()
+        return dataclasses.replace(self.options_form.options(), **values)
 
     # --- requests --------------------------------------------------------------------
-    def sample_options(self) -> dict[str, Any]:
-        """The class, and the mix, chosen for a batch (conditional GAN)."""
-        if not self.conditional or self.class_box.currentIndex() <= 0:
-            return {}
-        options: dict[str, Any] = {"label": self.class_box.currentIndex() - 1}
-        if self.mix_box.currentIndex() > 0:
-            options["mix_with"] = self.mix_box.currentIndex() - 1
-            options["mix"] = self.mix_slider.value() / 100
-        return options
-
     def generate(self) -> None:
-        self._mode = "batch"
-        self.request_sample(seed=self.seed.value(), n=self.count.value(), **self.sample_options())
-
-    def _explore(self, mode: str, names: str, **extra: Any) -> None:
-        options: dict[str, Any] = {"explore": mode, **extra}
-        for name in names:
-            options[f"seed_{name}"] = self.seed_boxes[name].value()
-            if self.conditional and name in self.class_boxes:
-                options[f"label_{name}"] = self._class_of(self.class_boxes[name])
-        self._mode = "explore"
-        self.request_sample(seed=self.seed.value(), **options)
+        self._request("batch", self.current_options, n=self.count.value())
 
     def interpolate(self) -> None:
-        self._explore(
-            "interpolate", "ab", steps=self.steps.value(), spherical=self.spherical.isChecked()
-        )
+        self._request("explore", lambda: self.options_for("interpolate"))
 
     def arithmetic(self) -> None:
-        self._explore("arithmetic", "abc")
+        self._request("explore", lambda: self.options_for("arithmetic"))
 
-    def request_sample(self, seed: int = 0, n: int | None = None, **options: Any) -> None:
-        if self._run_path is not None and not self._busy:
+    def _request(self, mode: str, options: Callable[[], Any], n: int | None = None) -> None:
+        """Ask for a sample whose result goes to the batch view or the strip (``mode``)."""
+        if self.run is None or self.busy:
+            return  # one request at a time: the pending one keeps its mode
+        try:
+            chosen = options()
+        except api.ConfigError as exc:  # an editor's value out of its option's range
+            self.sample_failed(str(exc))
+            return
+        self._mode = mode
+        self.request_sample(seed=self.seed.value(), n=n, options=chosen)
+
+    def request_sample(
+        self, seed: int = 0, n: int | None = None, options: Any = None, **legacy: Any
+    ) -> None:
+        if self.run is not None and not self.busy:
             self._set_explorer_enabled(False)  # one request at a time, like Generate
-        super().request_sample(seed=seed, n=n, **options)
+        super().request_sample(seed=seed, n=n, options=options, **legacy)
 
-    def _on_failed(self, message: str, details: str) -> None:
-        super()._on_failed(message, details)
-        self._set_explorer_enabled(self._run_path is not None)
+    def sample_failed(self, message: str) -> None:
+        super().sample_failed(message)
+        self._set_explorer_enabled(self.run is not None)
+
+    def sample_stopped(self) -> None:
+        super().sample_stopped()
+        self._set_explorer_enabled(self.run is not None)
 
     # --- results -----------------------------------------------------------------------
     def show_sample(self, sample: api.Sample) -> None:
-        self._set_explorer_enabled(self._run_path is not None)
+        self._set_explorer_enabled(self.run is not None)
         if self._mode == "explore":
             self.strip.show_images(sample)
             seeds = [c for c in sample.labels or [] if "seed" in c]

@@ -225,6 +225,7 @@ def test_dcgan_with_codes_learns_to_read_them_back(plugins):
             trainer.generate(torch.randn(2, 100))
     # The preview shows every code, whole rows each (4 codes: 2 rows of 8 each).
     assert preview.labels == [f"code {c}" for c in range(4) for _ in range(16)]
+    assert preview.columns == 8
 
 
 def test_cgan_preview_shows_every_class_a_row_each(plugins):
@@ -233,69 +234,132 @@ def test_cgan_preview_shows_every_class_a_row_each(plugins):
         sample = trainer.sample(torch.Generator().manual_seed(0))
     assert sample.images.shape[0] == 100  # 10 classes x 10: a 10 x 10 grid
     assert sample.labels == [str(c) for c in range(10) for _ in range(10)]
+    assert sample.columns == 10
+    trainer = tiny_trainer(plugins, "cgan", preview_per_class=3)  # one row of 3 a class
+    with trainer.eval_mode():
+        sample = trainer.sample(torch.Generator().manual_seed(0))
+    assert sample.images.shape[0] == 30 and sample.columns == 3
 
 
 def test_cgan_samples_a_class_and_mixes_two(plugins):
+    from studio_plugins.image_gans.options import LabelOptions
+    from studio_plugins.image_gans.pixels import to_uint8
+
     trainer = tiny_trainer(plugins, "cgan")
     train_steps(trainer, 2)
     with trainer.eval_mode():
 
         def draw(**options):
-            return trainer.sample(torch.Generator().manual_seed(3), 6, **options)
+            return trainer.sample(torch.Generator().manual_seed(3), 6, LabelOptions(**options))
 
-        three = draw(label=3)
+        three = draw(label="3")
         assert three.labels == ["3"] * 6 and not three.metrics
-        assert np.array_equal(draw(label=3, mix_with=8, mix=1.0).images, three.images)
-        assert np.array_equal(draw(label=8, mix_with=3, mix=0.0).images, three.images)
-        half = draw(label=3, mix_with=8, mix=0.5)
+        assert np.array_equal(draw(label="3", mix_with="8", mix=1.0).images, three.images)
+        assert np.array_equal(draw(label="8", mix_with="3", mix=0.0).images, three.images)
+        half = draw(label="3", mix_with="8", mix=0.5)
         assert half.labels == ["0.5x3 + 0.5x8"] * 6
         assert not np.array_equal(half.images, three.images)
         # The mixed label vector is what the generator was given.
         z = trainer.noise(6, torch.Generator().manual_seed(3))
         y = torch.zeros(6, 10)
         y[:, 3] = y[:, 8] = 0.5
-        from studio_plugins.image_gans.pixels import to_uint8
-
         assert np.array_equal(to_uint8(trainer.generate(z, y)), half.images)
-        with pytest.raises(ValueError, match="not one of"):
-            draw(label=10)
+        with pytest.raises(api.ConfigError, match=r"^label: '10' is not one of 0, 1"):
+            draw(label="10")
+        with pytest.raises(api.ConfigError, match=r"^mix_with: 'eight' is not one of"):
+            draw(label="3", mix_with="eight")
+        with pytest.raises(api.ConfigError, match=r"^mix_with: give label too"):
+            draw(mix_with="8")
+
+
+def test_typed_options_are_checked_and_name_the_bad_option(plugins, tmp_path):
+    """The options as the CLI's ``-o`` and the Explore controls give them: strings
+    and JSON values, converted to each option's type; a bad one is a ConfigError whose
+    message starts with the option's name, from the options class (type, range,
+    choices, unknown name) or from the run (a class it does not have)."""
+    from studio.core.run_sampler import RunSampler as Sampler
+    from studio.core.sampling import build_options
+    from studio_plugins.image_gans.options import ExploreOptions, LabelOptions
+
+    assert plugins.models["gan-mlp"].sample_options is ExploreOptions
+    assert plugins.models["dcgan"].sample_options is LabelOptions
+    assert plugins.models["cgan"].sample_options is LabelOptions
+    opts = build_options(LabelOptions, {"label": 3, "mix": "0.25", "explore": "interpolate"})
+    assert (opts.label, opts.mix, opts.explore, opts.steps) == ("3", 0.25, "interpolate", 8)
+    for values, start in [
+        ({"steps": "many"}, "steps: 'many' is not a valid int"),
+        ({"steps": 1}, "steps: 1 is below the minimum 2"),
+        ({"mix": 1.5}, "mix: 1.5 is above the maximum 1"),
+        ({"explore": "zoom"}, "explore: 'zoom' is not one of none, interpolate, arithmetic"),
+        ({"temperature": 0.8}, "temperature: no such sampling option"),
+        ({"spherical": "maybe"}, "spherical: 'maybe' is not a valid bool"),
+    ]:
+        with pytest.raises(api.ConfigError) as caught:
+            build_options(LabelOptions, values)
+        assert str(caught.value).startswith(start), caught.value
+    with pytest.raises(api.ConfigError, match=r"^label: no such sampling option"):
+        build_options(ExploreOptions, {"label": 1})
+
+    # Through a run, as `genai-studio-cli sample -o label=...` samples.
+    source = plugins.model_source("dcgan")
+    config = cfg.build(source.spec.config_class, TINY["dcgan"])
+    settings = TrainSettings(steps=1, device="cpu", sample_every=0, checkpoint_every=1)
+    create_engine(source, plugins.dataset("digits"), config, settings, tmp_path / "r").run()
+    sampler = Sampler(tmp_path / "r", plugins.resolve_run)
+    with pytest.raises(api.ConfigError, match=r"^label: this DCGAN has no codes"):
+        sampler.sample(seed=0, n=2, options={"label": "3"})
+    with pytest.raises(api.ConfigError, match=r"^label_a: this DCGAN has no codes"):
+        sampler.sample(seed=0, options={"explore": "arithmetic", "label_a": "1"})
+    strip = sampler.sample(seed=0, options={"explore": "interpolate", "steps": "12"})
+    assert strip.images.shape[0] == 12 and strip.columns == 12  # one captioned row
+    assert len(strip.labels) == 12 and strip.labels[0] == "a: seed 0"
 
 
 @pytest.mark.parametrize("model", ["dcgan", *CONDITIONAL])
 def test_explorer_interpolates_and_does_arithmetic_from_seeds(plugins, model):
     from studio_plugins.image_gans.explore import latent
+    from studio_plugins.image_gans.options import LabelOptions
     from studio_plugins.image_gans.pixels import to_uint8
 
     trainer = tiny_trainer(plugins, model)
     train_steps(trainer, 2)
     g = torch.Generator().manual_seed(0)
     conditional = model in CONDITIONAL
-    extra = {"label_a": 1, "label_b": 3} if conditional else {}
+    extra = {"label_a": "1", "label_b": "3"} if conditional else {}
+    if model == "dcgan-codes":  # codes by name or by index
+        extra["label_b"] = "code 3"
+
+    def explore(mode: str, **options):
+        return trainer.sample(g, None, LabelOptions(explore=mode, **options))
+
     with trainer.eval_mode():
-        strip = trainer.sample(g, explore="interpolate", seed_a=11, seed_b=22, steps=5, **extra)
-        assert strip.images.shape[0] == 5
+        strip = explore("interpolate", seed_a=11, seed_b=22, steps=5, **extra)
+        assert strip.images.shape[0] == 5 and strip.columns == 5  # one row
         assert strip.labels[0].startswith("a: seed 11") and strip.labels[-1].startswith(
             "b: seed 22"
         )
+        assert strip.labels[1:-1] == ["t=0.25", "t=0.50", "t=0.75"]
         if model == "cgan":
             assert strip.labels[0] == "a: seed 11, class 1"
         if model == "dcgan-codes":
             assert strip.labels[0] == "a: seed 11, code 1"
+            assert strip.labels[-1] == "b: seed 22, code 3"
         ends = torch.cat([latent(100, 11), latent(100, 22)])
         k = len(trainer.classes)
         y = torch.eye(k)[[1, 3]] if conditional else None
         # Each end is the image of its seed's latent alone (eval mode: batch-independent).
         assert np.array_equal(to_uint8(trainer.generate(ends, y)), strip.images[[0, -1]])
 
-        sums = trainer.sample(g, explore="arithmetic", seed_a=1, seed_b=2, seed_c=3)
+        sums = explore("arithmetic", seed_a=1, seed_b=2, seed_c=3)
         assert sums.images.shape[0] == 4 and sums.labels[3] == "a - b + c"
+        assert sums.columns == 4
         z = latent(100, 1) - latent(100, 2) + latent(100, 3)
         y = torch.eye(k)[[0]] if conditional else None  # class 0 - 0 + 0
         assert np.array_equal(to_uint8(trainer.generate(z, y)), sums.images[3:])
-        spherical = trainer.sample(g, explore="interpolate", seed_a=11, seed_b=22, spherical=True)
+        spherical = explore("interpolate", seed_a=11, seed_b=22, spherical=True)
         assert spherical.images.shape[0] == 8
-        with pytest.raises(ValueError, match="unknown explore mode"):
-            trainer.sample(g, explore="zoom")
+        with pytest.raises(api.ConfigError, match=r"^explore: unknown mode 'zoom'"):
+            explore("zoom")
 
 
 @pytest.mark.parametrize("model", VARIANTS)
@@ -379,6 +443,7 @@ def test_cgan_refuses_unlabelled_images(plugins):
 @pytest.mark.parametrize("model", ["dcgan", *CONDITIONAL])
 def test_sampling_widget_samples_and_explores(qtbot, plugins, tmp_path, model):
     from studio.api_qt import SamplingContext
+    from studio_plugins.image_gans.options import LabelOptions
 
     source = plugins.model_source(model_of(model))
     config = cfg.build(source.spec.config_class, TINY[model])
@@ -389,27 +454,35 @@ def test_sampling_widget_samples_and_explores(qtbot, plugins, tmp_path, model):
     widget.resize(1000, 760)
     widget.show()
     assert not widget.generate_button.isEnabled() and not widget.interpolate_button.isEnabled()
+    # The generated option editors that fit sit in the explorer; the form is hidden.
+    assert not widget.options_form.isVisible() and widget.steps.isVisible()
+    assert widget.steps is widget.options_form.editor("steps")
+    assert widget.steps.maximum() == 64  # the range declared in options.py
     widget.set_run(tmp_path / "r")
+    assert widget.run is not None and widget.run.path == tmp_path / "r"
+    assert widget.interpolate_button.isEnabled()
     # The class (code) pickers show only for a model that takes classes (codes).
     assert widget.class_box.isVisible() == (model in CONDITIONAL)
     assert widget.class_boxes["a"].isVisible() == (model in CONDITIONAL)
-    if model == "cgan":  # the classes are read from the run's preview
-        assert widget.classes == [str(i) for i in range(10)]
+    if model == "cgan":  # the classes come from the run handle
+        assert widget.classes == widget.run.class_names == [str(i) for i in range(10)]
         assert widget.class_title.text() == "Class"
         widget.class_box.setCurrentIndex(1 + 4)  # class "4"
         widget.mix_box.setCurrentIndex(1 + 9)  # mixed with "9"
         widget.mix_slider.setValue(70)
-        assert widget.sample_options() == {"label": 4, "mix_with": 9, "mix": 0.7}
-    if model == "dcgan-codes":  # the codes are read from the run's config
+        assert widget.current_options() == LabelOptions(label="4", mix_with="9", mix=0.7)
+    if model == "dcgan-codes":  # the codes from the run's config, through the handle
+        assert widget.run.config.codes == 4
         assert widget.classes == ["code 0", "code 1", "code 2", "code 3"]
         assert widget.class_title.text() == "Code"
         assert widget.class_box.itemText(0) == "every code"
         widget.class_box.setCurrentIndex(1 + 2)
         widget.mix_box.setCurrentIndex(1 + 3)
         widget.mix_slider.setValue(70)
-        assert widget.sample_options() == {"label": 2, "mix_with": 3, "mix": 0.7}
+        expected = LabelOptions(label="code 2", mix_with="code 3", mix=0.7)
+        assert widget.current_options() == expected
     widget.count.setValue(12)
-    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+    with qtbot.waitSignal(widget.sampled, timeout=60_000) as blocker:
         widget.generate_button.click()
     sample = blocker.args[0]
     assert sample.images.shape[0] == 12
@@ -421,15 +494,55 @@ def test_sampling_widget_samples_and_explores(qtbot, plugins, tmp_path, model):
 
     widget.seed_boxes["a"].setValue(5)
     widget.seed_boxes["b"].setValue(6)
-    widget.steps.setValue(6)
-    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+    widget.steps.setValue(12)
+    if model in CONDITIONAL:
+        widget.class_boxes["b"].setCurrentIndex(3)
+    with qtbot.waitSignal(widget.sampled, timeout=60_000) as blocker:
         widget.interpolate_button.click()
     strip = blocker.args[0]
-    assert strip.images.shape[0] == 6 and strip.labels[0].startswith("a: seed 5")
+    assert strip.images.shape[0] == 12 and strip.columns == 12  # one captioned row
+    assert strip.labels[0].startswith("a: seed 5") and strip.labels[-1].startswith("b: seed 6")
+    if model in CONDITIONAL:
+        assert strip.labels[-1].endswith(widget.classes[3])
     assert widget.strip.captions == strip.labels
+    row = {widget.strip.grid.getItemPosition(i)[0] for i in range(widget.strip.grid.count())}
+    assert row == {0, 1}  # pictures on row 0, captions on row 1: one strip
     assert "a: seed 5" in widget.status.text()
-    with qtbot.waitSignal(widget.sampled, timeout=30_000) as blocker:
+    with qtbot.waitSignal(widget.sampled, timeout=60_000) as blocker:
         widget.arithmetic_button.click()
     assert blocker.args[0].labels[-1] == "a - b + c"
     assert widget.interpolate_button.isEnabled()
     widget.grab().save(str(tmp_path / f"widget-{model}.png"))
+
+
+def test_sampling_widget_takes_the_run_handle_and_reports_a_bad_class(qtbot, plugins, tmp_path):
+    """The widget reads the run only through the RunHandle the app gives it: the class
+    names it lists are the handle's. A class the run does not have fails with the
+    trainer's message naming the option, and the widget stays usable."""
+    import dataclasses
+
+    from studio.api_qt import RunHandle, SamplingContext
+
+    source = plugins.model_source("cgan")
+    config = cfg.build(source.spec.config_class, TINY["cgan"])
+    settings = TrainSettings(steps=1, device="cpu", sample_every=1, checkpoint_every=1)
+    create_engine(source, plugins.dataset("digits"), config, settings, tmp_path / "r").run()
+    handle = RunHandle.open(tmp_path / "r", source.spec)
+    assert handle.class_names == [str(i) for i in range(10)]
+    names = ["zero", "one", *handle.class_names[2:]]  # not the names the run knows
+    widget = source.spec.widget_factory(SamplingContext(source.spec, plugins.resolve_run))
+    qtbot.addWidget(widget)
+    widget.set_run(dataclasses.replace(handle, class_names=names))
+    assert widget.run.class_names == names and widget.classes == names
+    widget.class_box.setCurrentIndex(1)  # "zero"
+    widget.count.setValue(3)
+    widget.generate_button.click()
+    qtbot.waitUntil(lambda: "Could not sample" in widget.status.text(), timeout=60_000)
+    assert "label: 'zero' is not one of 0, 1" in widget.status.text()
+    assert widget.generate_button.isEnabled() and widget.interpolate_button.isEnabled()
+    widget.class_box.setCurrentIndex(1 + 2)  # "2": a name the run has
+    with qtbot.waitSignal(widget.sampled, timeout=60_000) as blocker:
+        widget.generate_button.click()
+    assert blocker.args[0].labels == ["2"] * 3
+    widget.set_run(None)
+    assert widget.run is None and not widget.interpolate_button.isEnabled()
