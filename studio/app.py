@@ -32,16 +32,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-# The window shares the CPU with the training thread. OpenMP's default is to keep its
-# worker threads spinning after each parallel region, which on a 2-core machine takes
-# the GUI's core and, once training runs off the main thread, training's own too.
-# Measured with bench/overhead.py: the live window trains the shape GAN at 121 steps/s
-# with spinning threads and 127 with passive ones. Must be set before torch loads.
-OMP_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
-
-
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault(*OMP_POLICY)
+    # The window shares the CPU with the training thread (and the machine with other
+    # jobs): threads from the free cores, passive OpenMP waiting; before torch loads.
+    # Measured with bench/overhead.py. GENAI_STUDIO_THREADS=N overrides the count.
+    from studio.core.threads import configure
+
+    configure()
     args = parse_args(argv)
     from studio.preflight import check
 

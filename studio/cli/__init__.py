@@ -16,6 +16,7 @@ input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C or SIGT
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from studio.cli.export import cmd_export
 from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
 from studio.cli.sample import cmd_sample
 from studio.cli.train import _add_config_flags, add_engine_flags, cmd_train
+from studio.core import threads
 from studio.core.rundir import RunDirError
 from studio.core.tensorboard import TensorBoardMissing
 from studio.plugins import load_plugins
@@ -42,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genai-studio-cli",
         description="Train and sample GenAI Studio models without the window.",
         epilog="Exit codes: 0 done, 1 failed, 2 bad arguments, 3 NaN loss, 130 Ctrl-C or SIGTERM.",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch threads (default: the cores free now; or set GENAI_STUDIO_THREADS)",
     )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="list model ids")
@@ -103,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads: expected a whole number of at least 1")
+        os.environ[threads.THREADS_ENV] = str(args.threads)
+    # Before anything imports torch: threads from the free cores, passive waiting.
+    threads.configure()
     try:
         if args.command == "train":
             if args.help_model:

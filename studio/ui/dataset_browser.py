@@ -33,6 +33,7 @@ ROLE_PATH = Qt.ItemDataRole.UserRole + 1
 class DatasetBrowser(QWidget):
     dataset_selected = Signal(str)  # embedded dataset id
     dropped_selected = Signal(str)  # path of a dropped dataset that has been read
+    unreadable_selected = Signal(str, str)  # path of a dropped dataset, why it failed
     listing = Signal(str, list)  # path, the first image files found (before reading)
     message = Signal(str, str, str)  # level, text, details
 
@@ -76,6 +77,7 @@ class DatasetBrowser(QWidget):
         self.readers: dict[str, ReaderSpec] = {}
         # path -> (reader, dataset, bytes on disk)
         self.loaded: dict[str, tuple[ReaderSpec, object, int]] = {}
+        self.unreadable: dict[str, str] = {}  # path -> why it could not be read
         self._origins: dict[str, Path] = {}  # imported path -> what the user dropped
 
     def _save_mode(self) -> None:
@@ -159,6 +161,8 @@ class DatasetBrowser(QWidget):
         path = item.data(0, ROLE_PATH) if item is not None else None
         if path in self.loaded:
             self.dropped_selected.emit(path)
+        elif path in self.unreadable:
+            self.unreadable_selected.emit(path, self.unreadable[path])
 
     # --- drops ------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> None:
@@ -176,6 +180,7 @@ class DatasetBrowser(QWidget):
                     lambda p=path: first_images(p),
                     lambda found, p=path: found and self.listing.emit(str(p), found),
                     lambda msg, details: None,  # only a preview: the read reports errors
+                    receiver=self,
                 )
 
             def prepare(p=path):
@@ -186,10 +191,13 @@ class DatasetBrowser(QWidget):
                 prepare,
                 lambda result, it=item, p=path: self._counted(it, result[0], result[1], p),
                 lambda msg, details, it=item, p=path: self._prepare_failed(it, p, msg, details),
+                receiver=(self, item),  # the browser may be closed, the item removed
             )
 
     def _prepare_failed(self, item: QTreeWidgetItem, path: Path, msg: str, details: str) -> None:
         item.setText(1, "unreadable")
+        item.setData(0, ROLE_PATH, str(path))
+        self.unreadable[str(path)] = msg.split(": ", 1)[-1]
         self.message.emit("error", f"{path.name}: {msg.split(': ', 1)[-1]}", details)
 
     def _counted(
@@ -239,6 +247,7 @@ class DatasetBrowser(QWidget):
             lambda: (reader.load(path), count_files(path)[1] if size is None else size),
             lambda result: self._loaded(item, path, reader, result[0], register, result[1]),
             lambda msg, details: self._failed(item, path, reader, msg, details),
+            receiver=(self, item),
         )
 
     def choose_reader(self, path: Path, candidates: list[ReaderSpec]) -> ReaderSpec | None:
@@ -266,6 +275,7 @@ class DatasetBrowser(QWidget):
         size: int = 0,
     ) -> None:
         self.loaded[str(path)] = (reader, loaded, size)
+        self.unreadable.pop(str(path), None)
         if register and self.registry is not None:
             original = self._origins.get(str(path), path)
             mode = "reference" if Path(original) == path else "copy"
@@ -292,6 +302,7 @@ class DatasetBrowser(QWidget):
 
     def _failed(self, item, path: Path, reader: ReaderSpec, message: str, details: str) -> None:
         item.setText(1, "unreadable")
+        self.unreadable[str(path)] = message.split(": ", 1)[-1]
         self.message.emit("error", f"{path.name}: {message.split(': ', 1)[-1]}", details)
 
     def dragEnterEvent(self, event) -> None:

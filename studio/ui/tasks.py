@@ -5,6 +5,14 @@ A plain function or lambda connected to a signal emitted from a worker thread ru
 in that worker thread. So each job gets a relay QObject created in the GUI thread;
 the worker emits to the relay's slots, which Qt queues onto the GUI thread, and only
 then are the callbacks called.
+
+A result is delivered only if its receivers still exist: a job may outlive the widget
+(or tree item) it reports to, and calling into a deleted C++ object raises
+``RuntimeError: Internal C++ object already deleted`` at a random later moment.
+
+Jobs run inside :func:`studio.core.threads.torch_import_guard`: until torch is fully
+imported they run one at a time, because two threads importing torch modules at once
+break its import.
 """
 
 from __future__ import annotations
@@ -13,7 +21,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from studio.core.threads import torch_import_guard
 
 _alive: set[_Relay] = set()
 
@@ -22,24 +33,29 @@ class _Relay(QObject):
     done = Signal(object)
     failed = Signal(str, str)
 
-    def __init__(self, on_done, on_error) -> None:
+    def __init__(self, on_done, on_error, receivers: tuple[object, ...] = ()) -> None:
         super().__init__()
         self._on_done, self._on_error = on_done, on_error
+        self._receivers = receivers
         self.job: QRunnable | None = None
         self.done.connect(self._deliver_done)
         self.failed.connect(self._deliver_error)
 
+    def _receivers_alive(self) -> bool:
+        return all(shiboken6.isValid(r) for r in self._receivers)
+
     @Slot(object)
     def _deliver_done(self, result: Any) -> None:
         try:
-            self._on_done(result)
+            if self._receivers_alive():
+                self._on_done(result)
         finally:
             self._release()
 
     @Slot(str, str)
     def _deliver_error(self, message: str, details: str) -> None:
         try:
-            if self._on_error is not None:
+            if self._on_error is not None and self._receivers_alive():
                 self._on_error(message, details)
         finally:
             self._release()
@@ -63,7 +79,8 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             try:
-                result = self.fn()
+                with torch_import_guard():
+                    result = self.fn()
             except Exception as exc:
                 self.relay.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
             else:
@@ -78,10 +95,20 @@ def run_in_thread(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_error: Callable[[str, str], None] | None = None,
+    receiver: object | tuple[object, ...] | None = None,
 ) -> None:
     """Run ``fn()`` on the thread pool; call ``on_done(result)`` or
-    ``on_error(message, traceback)`` later on the GUI thread. Call from the GUI thread."""
-    relay = _Relay(on_done, on_error)
+    ``on_error(message, traceback)`` later on the GUI thread. Call from the GUI thread.
+
+    ``receiver``: the Qt object(s) the callbacks use (a widget, a tree item...); when
+    one of them has been deleted by the time the job ends, the result is dropped."""
+    if receiver is None:
+        receivers: tuple[object, ...] = ()
+    elif isinstance(receiver, tuple):
+        receivers = receiver
+    else:
+        receivers = (receiver,)
+    relay = _Relay(on_done, on_error, receivers)
     job = _Job(fn, relay)
     # Python owns the job: Qt deleting a Python QRunnable on the pool thread when it
     # finishes is a known source of random crashes; it is released with the relay,
