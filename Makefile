@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml examples/studio_flow2d/pyproject.toml $(wildcard exampl
 # Opens the window on the embedded default data. The preflight prints one line
 # (and exits non-zero) when there is no display or Qt's X11 libraries are missing.
 run: $(STAMP)
-	@if $(PY) -m studio.preflight; then $(PY) main.py; fi
+	@$(PY) -m studio.preflight && $(PY) main.py
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

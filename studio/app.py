@@ -32,6 +32,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def icon_path() -> Path | None:
+    """The window icon, shipped as package data (None if a packager dropped it)."""
+    from importlib.resources import files
+
+    icon = files("studio") / "resources" / "icon.svg"
+    return Path(str(icon)) if icon.is_file() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     # The window shares the CPU with the training thread (and the machine with other
     # jobs): threads from the free cores, passive OpenMP waiting; before torch loads.
@@ -56,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("GenAI Studio")
     app.setApplicationName("GenAI Studio")
-    icon = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
-    if icon.exists():
+    icon = icon_path()
+    if icon is not None:
         from PySide6.QtGui import QIcon
 
         app.setWindowIcon(QIcon(str(icon)))
