@@ -296,24 +296,38 @@ class Workbench:
         self.preset = CUSTOM
         return [PresetChanged(CUSTOM)]
 
-    def update_config(self, values: Mapping[str, Any]) -> None:
-        """Set config fields (by name); the preset becomes ``custom``. Raises
-        ``ConfigError`` (its message starts with the field's name) for a wrong value."""
+    def _same_config(self, values: Mapping[str, Any]) -> bool:
+        """Whether ``values`` make the same config as the current ones (``"0.5"`` and
+        ``0.5``, or a default named or left out, are the same)."""
         spec = self._spec()
-        cfg.build(spec.config_class, self.config_values, values)  # check before keeping
-        changed = {k: v for k, v in values.items() if self.config_values.get(k) != v}
-        if not changed:
+        try:
+            return cfg.build(spec.config_class, values) == self.config()
+        except cfg.ConfigError:
+            return False
+
+    def update_config(self, values: Mapping[str, Any]) -> None:
+        """Set config fields (by name); the preset becomes ``custom`` if the config
+        changes. Raises ``ConfigError`` (its message starts with the field's name) for
+        a wrong value."""
+        spec = self._spec()
+        merged = {**self.config_values, **values}
+        cfg.build(spec.config_class, merged)  # check before keeping
+        if self._same_config(merged):
+            self.config_values = merged
             return
-        self.config_values.update(changed)
+        self.config_values = merged
         self._emit(*self._edited(), self._values_changed())
 
     def set_config_values(self, values: Mapping[str, Any]) -> None:
         """Replace every config value at once (what a form shows); not checked here:
-        ``config()`` and ``train_request`` report a wrong value."""
+        ``config()`` and ``train_request`` report a wrong value. The preset becomes
+        ``custom`` only if the config changes."""
         if dict(values) == self.config_values:
             return
+        same = self._same_config(values)
         self.config_values = dict(values)
-        self._emit(*self._edited(), self._values_changed())
+        if not same:
+            self._emit(*self._edited(), self._values_changed())
 
     def update_settings(self, values: Mapping[str, Any] | EngineSettings) -> None:
         """Set engine settings (by name, or all from an ``EngineSettings``); raises

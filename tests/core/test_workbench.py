@@ -396,3 +396,14 @@ def test_unsubscribe(bench, manager, tmp_path):
     bench.set_model("img")
     assert len(seen) == count > 0
     json.dumps([type(e).__name__ for e in seen])  # plain values
+
+
+def test_a_form_showing_the_presets_values_keeps_the_preset(bench):
+    """A form sends every field, as text: the same config is no edit."""
+    bench.set_model("pts")
+    bench.set_config_values({"lr": "0.5", "width": "8"})
+    assert bench.preset == "quick"
+    bench.update_config({"width": 8})
+    assert bench.preset == "quick"
+    bench.set_config_values({"lr": "0.5", "width": "9"})
+    assert bench.preset == CUSTOM and bench.config().width == 9
