@@ -254,6 +254,7 @@ def test_train_on_a_dropped_csv_and_resume_reads_the_same_file(tmp_path, capsys)
     args = ["--model", "gan-shape", "--dataset", str(table), "--run-dir", str(run)]
     assert run_cli("train", *args, "--steps", "20", "--checkpoint-every", "10") == 0
     record = RunDir(run).record()
+    assert record.dataset.pop("seal")  # made here: resume and sample read the path
     assert record.dataset == {
         "id": str(table),
         "source": "path",
@@ -301,9 +302,15 @@ def test_export_lists_formats_and_writes_the_chosen_one(tmp_path, capsys):
     args = ["--model", "gan-mlp", "--steps", "2", "--sample-every", "0", "--run-dir", str(run)]
     assert run_cli("train", *args) == 0
     capsys.readouterr()
-    assert run_cli("export", "--run-dir", str(run), "--out", str(tmp_path / "g")) == 2
+    # Without --format: the formats, exit 0, and no --out needed to ask.
+    assert run_cli("export", "--run-dir", str(run)) == 0
+    listing = capsys.readouterr().out
+    assert "image-gan-onnx" in listing and "image-gan-safetensors" in listing
+    assert run_cli("export", "--run-dir", str(run), "--format", "nope") == 2
     err = capsys.readouterr().err
-    assert "--format is required" in err and "image-gan-onnx" in err
+    assert "--format 'nope'" in err and "image-gan-onnx" in err
+    assert run_cli("export", "--run-dir", str(run), "--format", "image-gan-onnx") == 2
+    assert "--out is required" in capsys.readouterr().err
     out = tmp_path / "g"
     assert (
         run_cli(

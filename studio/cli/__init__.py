@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from studio.cli import common
 from studio.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -35,7 +36,6 @@ from studio.cli.train import _add_config_flags, add_engine_flags, cmd_train
 from studio.core import threads
 from studio.core.rundir import RunDirError
 from studio.core.tensorboard import TensorBoardMissing
-from studio.plugins import load_plugins
 
 
 # --- entry point -----------------------------------------------------------------------
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
     e.add_argument("--run-dir", type=Path, required=True)
     e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
-    e.add_argument("--out", required=True, help="output file")
+    e.add_argument("--out", help="output file (omit --format to list the formats)")
 
     s = sub.add_parser("sample", help="sample from a run's latest checkpoint")
     s.add_argument("--run-dir", type=Path, required=True)
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.help_model:
                 if not args.model:
                     raise UsageError("--help-model needs --model")
-                spec = load_plugins().model_source(args.model).spec
+                spec = common.load_manager(args).model_source(args.model).spec
                 sub = argparse.ArgumentParser(prog=f"genai-studio-cli train --model {spec.id}")
                 _add_config_flags(sub, spec.config_class)
                 sub.print_help()

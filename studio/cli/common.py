@@ -13,8 +13,18 @@ class UsageError(Exception):
     """Bad arguments or input: printed as one line, exit code 2."""
 
 
+def plugins() -> PluginManager:
+    """Every plugin the window would load: installed ones and the single-file plugins
+    of the user plugin folder (a model trained in the window from a single .py file
+    resumes, samples and exports here too)."""
+    from studio.plugin_install import user_plugin_dir
+
+    return load_plugins(plugin_dir=user_plugin_dir())
+
+
 def load_manager(args) -> PluginManager:
-    manager = load_plugins()
+    """The plugins, with a warning line for each one that failed to load."""
+    manager = plugins()
     for rec in manager.problems():
         for message, _tb in rec.errors:
             print(f"warning: plugin {rec.name}: {message}", file=sys.stderr)

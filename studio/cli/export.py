@@ -32,10 +32,17 @@ def cmd_export(args) -> int:
     spec = manager.model_source(record.model).spec
     found = _exporters_for(manager, spec)
     listing = ", ".join(f"{k} ({e.name}, {e.suffix})" for k, e in found.items()) or "none"
-    if not args.format:
-        raise UsageError(f"--format is required; for model {spec.id}: {listing}")
+    if not args.format:  # a question, not a mistake: the answer, exit 0
+        print(f"export formats for model {spec.id} (--format ID):")
+        for key, e in found.items():
+            print(f"  {key:<24} {e.name} ({e.suffix})")
+        if not found:
+            print("  none: no installed exporter applies to this model")
+        return EXIT_OK
     if args.format not in found:
         raise UsageError(f"--format {args.format!r}: for model {spec.id} choose from {listing}")
+    if not args.out:
+        raise UsageError(f"--out is required: the file to write the {args.format} export to")
     exporter = found[args.format]
     out = Path(args.out)
     if not out.suffix:

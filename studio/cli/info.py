@@ -8,7 +8,7 @@ from pathlib import Path
 from studio.cli import common
 from studio.cli.common import EXIT_OK, UsageError
 from studio.core.rundir import RunDirError, list_runs
-from studio.plugins import PluginManager, load_plugins
+from studio.plugins import PluginManager
 
 
 def cmd_models(args) -> int:
@@ -37,7 +37,13 @@ def cmd_datasets(args) -> int:
 
 def cmd_inspect(manager: PluginManager, args) -> int:
     """Read PATH (or an embedded dataset) with the reader the app would choose."""
-    from studio.core.dataset_info import SUMMARY_KEYS, count_files, human_size, summary
+    from studio.core.dataset_info import (
+        SUMMARY_KEYS,
+        count_files,
+        describe_image_sizes,
+        human_size,
+        summary,
+    )
     from studio.core.errors import DatasetError
 
     if not args.path:
@@ -61,8 +67,10 @@ def cmd_inspect(manager: PluginManager, args) -> int:
     print(f"  items:   {report['items']:,}")
     if "files" in report:
         print(f"  on disk: {report['files']:,} files, {human_size(report['bytes'])}")
+    if "image_sizes" in report:  # what is on disk, not the prepared [3, 64, 64]
+        print(f"  images:  {describe_image_sizes(report['image_sizes'], report['items'])}")
     for key in ("shapes", *SUMMARY_KEYS):
-        if key in report:
+        if key in report and not (key == "shapes" and "image_sizes" in report):
             print(f"  {key}: {report[key]}")
     print(f"  models:  {', '.join(report['models']) or 'none installed trains on it'}")
     skipped = report["skipped"]
@@ -76,7 +84,7 @@ def cmd_inspect(manager: PluginManager, args) -> int:
 
 
 def cmd_plugins(args) -> int:
-    manager = load_plugins()
+    manager = common.plugins()
     for rec in manager.records.values():
         what = "; ".join(f"{k}: {', '.join(v)}" for k, v in rec.contributions.items())
         print(

@@ -22,6 +22,7 @@ class ProgressBar(EngineListener):
         self.t0 = time.perf_counter()
         self.last = 0.0
         self.losses: dict[str, float] = {}
+        self.errors: list[str] = []
 
     def on_start(self, step: int, total: int, device: str) -> None:
         self.total, self.start_step, self.t0 = total, step, time.perf_counter()
@@ -55,10 +56,14 @@ class ProgressBar(EngineListener):
         self.stream.flush()
 
     def on_event(self, message: str, level: str) -> None:
-        if level in ("ERROR", "WARNING"):
+        if level == "ERROR":
+            # The engine's errors end the run, and the CLI says how it ended once (with
+            # the plugin and the model): kept for that report, not printed twice.
+            self.errors.append(message)
+        elif level == "WARNING":
             if self.tty:
                 self.stream.write("\n")
-            print(f"{level.lower()}: {message.splitlines()[0]}", file=self.stream)
+            print(f"warning: {message.splitlines()[0]}", file=self.stream)
 
     def on_state(self, state: str, step: int, message: str) -> None:
         if state in ("finished", "stopped", "failed", "nan") and self.tty:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import time
 
 from studio.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NAN, EXIT_OK
 from studio.cli.progress import ProgressBar
 from studio.core.listener import EngineListener
+from studio.plugins import PluginManager
+
+# Ctrl-C pressed again within this many seconds of the first is the same request (a
+# double tap, a terminal sending two): the run still checkpoints and exits 130. Later,
+# it aborts at once.
+REPEAT_S = 2.0
 
 
 def _progress() -> EngineListener | None:
@@ -18,14 +26,44 @@ def _progress() -> EngineListener | None:
     return ProgressBar()
 
 
-def _run_engine(engine) -> int:
+def _failure_line(engine, result, manager: PluginManager | None) -> str:
+    """The one line for a failed run: which plugin failed, training which model."""
+    try:
+        model = engine.run_dir.record().model
+    except Exception:  # a run folder not readable any more: say what is known
+        model = None
+    plugin = manager.provider("model", model) if manager is not None and model else None
+    if plugin and model:
+        return f"plugin {plugin} failed while training {model}: {result.message}"
+    if model:
+        return f"training {model} failed: {result.message}"
+    return f"failed: {result.message}"
+
+
+def _abort(engine) -> None:
+    """A second Ctrl-C well after the first: leave now, saying what is kept."""
+    step = engine.run_dir.checkpoint_steps()[-1:] or [None]
+    kept = f"the checkpoint at step {step[0]}" if step[0] is not None else "no checkpoint"
+    with contextlib.suppress(Exception):  # exiting anyway: the status is what it was
+        engine.run_dir.write_status("stopped", engine.step, "aborted with Ctrl-C")
+    print(f"\naborted: {kept} is kept", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _run_engine(engine, manager: PluginManager | None = None) -> int:
+    """Run ``engine`` to its end and return the exit code; ``manager`` names the
+    plugin of a model that fails."""
     previous = signal.getsignal(signal.SIGINT)
-    interrupted = {"n": 0}
+    first_sigint: list[float] = []
 
     def on_sigint(signum, frame):
-        interrupted["n"] += 1
-        if interrupted["n"] > 1:
-            raise KeyboardInterrupt
+        now = time.monotonic()
+        if first_sigint:
+            if now - first_sigint[0] > REPEAT_S and engine.dist.is_main:
+                _abort(engine)
+            return  # the stop is already on its way
+        first_sigint.append(now)
         if engine.dist.is_main:
             print(
                 "\ninterrupted: writing a checkpoint, then exiting (Ctrl-C again to abort)",
@@ -47,17 +85,34 @@ def _run_engine(engine) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     result = None
     try:
-        result = engine.run()
+        try:
+            result = engine.run()
+        finally:
+            if engine.dist.enabled:
+                from studio.core.distributed import teardown
+
+                teardown(clean=result is not None and result.state != "failed")
+        return _report(engine, result, manager, bool(first_sigint), terminated["yes"])
     finally:
+        # Only now: a Ctrl-C during the final checkpoint, the teardown or the report is
+        # the same request, not a KeyboardInterrupt traceback.
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
-        if engine.dist.enabled:
-            from studio.core.distributed import teardown
 
-            teardown(clean=result is not None and result.state != "failed")
+
+def _report(engine, result, manager, interrupted: bool, terminated: bool) -> int:
+    """Say how the run ended (once) and return the exit code."""
     if engine.dist.is_main:
-        print(f"{result.state}: {result.message}", file=sys.stderr)
+        shown = result.message.splitlines()[0] if result.message else ""
+        for message in getattr(engine.listener, "errors", []):
+            if message.splitlines()[0] != shown:  # the end itself is said once, below
+                print(f"error: {message.splitlines()[0]}", file=sys.stderr)
+        if result.state == "failed":
+            line = _failure_line(engine, result, manager)
+            print(f"genai-studio-cli: error: {line}", file=sys.stderr)
+        else:
+            print(f"{result.state}: {result.message}", file=sys.stderr)
         print(f"run directory: {engine.run_dir.path}", file=sys.stderr)
-    if interrupted["n"] or (terminated["yes"] and result.state == "stopped"):
+    if interrupted or (terminated and result.state == "stopped"):
         return EXIT_INTERRUPTED
     return {"finished": EXIT_OK, "stopped": EXIT_OK, "nan": EXIT_NAN}.get(result.state, EXIT_FAILED)

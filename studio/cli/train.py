@@ -142,7 +142,7 @@ def _resume(manager, args, extra: list[str]) -> int:
     except WorkbenchError as exc:
         prefix = "--steps: " if str(exc).startswith("target step") else ""
         raise UsageError(f"{prefix}{exc}") from None
-    return _run_engine(request.make_engine(_progress()))
+    return _run_engine(request.make_engine(_progress()), manager)
 
 
 def cmd_train(args, extra: list[str]) -> int:
@@ -198,4 +198,4 @@ def cmd_train(args, extra: list[str]) -> int:
         raise UsageError(f"--dataset: {exc}") from None
     except WorkbenchError as exc:
         raise UsageError(str(exc)) from None
-    return _run_engine(request.make_engine(_progress()))
+    return _run_engine(request.make_engine(_progress()), manager)

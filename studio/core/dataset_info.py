@@ -98,6 +98,49 @@ def item_shapes(loaded: Any) -> list[list[int]] | None:
     return shapes if any(shapes) else None
 
 
+def image_sizes(loaded: Any, sample: int = 256) -> dict[str, Any] | None:
+    """The sizes of the image files as they are on disk (width x height, most common
+    first), from up to ``sample`` files spread over the dataset, and the size they are
+    resized to for training; None for data that is not image files."""
+    part = loaded.train
+    paths = getattr(part, "paths", None)
+    if not isinstance(paths, list) or not paths:
+        return None
+    from collections import Counter
+
+    from PIL import Image
+
+    step = max(1, len(paths) // sample)
+    counts: Counter[str] = Counter()
+    for path in paths[::step][:sample]:
+        try:
+            with Image.open(path) as img:  # reads the header, not the pixels
+                counts[f"{img.width}x{img.height}"] += 1
+        except (OSError, ValueError):
+            continue
+    if not counts:
+        return None
+    out: dict[str, Any] = {"sizes": [size for size, _ in counts.most_common()]}
+    out["sampled"] = sum(counts.values())
+    size = getattr(part, "size", None)
+    if isinstance(size, int):
+        out["resized_to"] = f"{size}x{size}"
+    return out
+
+
+def describe_image_sizes(sizes: dict[str, Any], total: int) -> str:
+    """``20x20, 24x24 (resized to 64x64 for training)``."""
+    shown = sizes["sizes"][:6]
+    text = ", ".join(shown) + (
+        f" and {len(sizes['sizes']) - 6} more" if len(sizes["sizes"]) > 6 else ""
+    )
+    if sizes["sampled"] < total:
+        text += f" (in {sizes['sampled']:,} of {total:,} files)"
+    if "resized_to" in sizes:
+        text += f" (resized to {sizes['resized_to']} for training)"
+    return text
+
+
 def summary(loaded: Any, models: Iterable[Any] = ()) -> dict[str, Any]:
     """A JSON-able description of a loaded dataset and the models that train on it."""
     out: dict[str, Any] = {"kind": loaded.kind, "items": len(loaded)}
@@ -107,7 +150,10 @@ def summary(loaded: Any, models: Iterable[Any] = ()) -> dict[str, Any]:
         )
     shapes = item_shapes(loaded)
     if shapes:
-        out["shapes"] = shapes
+        out["shapes"] = shapes  # as a model receives an item
+    sizes = image_sizes(loaded)
+    if sizes:
+        out["image_sizes"] = sizes  # as the files are on disk
     out.update({k: loaded.info[k] for k in SUMMARY_KEYS if k in loaded.info})
     out["models"] = [m.id for m in models if loaded.kind in m.dataset_kinds]
     skipped = loaded.info.get("skipped") or []
