@@ -29,3 +29,12 @@ def load_manager(args) -> PluginManager:
         for message, _tb in rec.errors:
             print(f"warning: plugin {rec.name}: {message}", file=sys.stderr)
     return manager
+
+
+def run_resolver(manager: PluginManager, args):
+    """How a run's model and dataset are found: a dataset path from a run made
+    elsewhere is read only with ``--trust-dataset-path``."""
+    import functools
+
+    trust = bool(getattr(args, "trust_dataset_path", False))
+    return functools.partial(manager.resolve_run, trust_dataset_path=trust)

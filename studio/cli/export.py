@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,11 @@ def cmd_export(args) -> int:
     out = Path(args.out)
     if not out.suffix:
         out = out.with_suffix(exporter.suffix)
-    sampler = RunSampler(args.run_dir, manager.resolve_run, device="cpu")
+    sampler = RunSampler(args.run_dir, common.run_resolver(manager, args), device="cpu")
     trainer = sampler.trainer()
     exporter.export(trainer, out)
-    print(f"{exporter.name} of {run.name} (checkpoint at step {sampler.checkpoint_step})")
+    if sampler.note:  # the newest checkpoint is damaged: an older one was used
+        print(f"warning: {sampler.note}", file=sys.stderr)
+    print(f"{exporter.name} of {run.name} (checkpoint at step {sampler.loaded_step})")
     print(f"written to {out}")
     return EXIT_OK
