@@ -8,14 +8,16 @@
     genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
     genai-studio-cli export --run-dir DIR --format ID --out FILE
 
-Exit codes: 0 done (or stopped by request), 1 training failed, 2 bad arguments or
-input, 3 training stopped on a NaN/inf loss, 130 interrupted with Ctrl-C or SIGTERM
-(after a checkpoint was written).
+Exit codes: 0 done (or stopped by request), 1 training failed (also: no intact
+checkpoint, a read-only folder, a full disk), 2 bad arguments or input (also: the run
+folder is being trained by another process, named by its pid), 3 training stopped on a
+NaN/inf loss, 130 interrupted with Ctrl-C or SIGTERM (after a checkpoint was written).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -34,6 +36,7 @@ from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
 from studio.cli.sample import cmd_sample
 from studio.cli.train import _add_config_flags, add_engine_flags, cmd_train
 from studio.core import threads
+from studio.core.checkpoint import CheckpointError
 from studio.core.rundir import RunDirError
 from studio.core.tensorboard import TensorBoardMissing
 
@@ -80,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--reader", help="reader for a --dataset path (default: the best fit)")
     t.add_argument("--run-dir", type=Path, help="folder the run is written to")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    t.add_argument(
+        "--trust-dataset-path",
+        action="store_true",
+        help="read the dataset path of a run that was not made here (check it first)",
+    )
     t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
     t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
     t.add_argument("--help-model", action="store_true", help="list the model's settings")
@@ -141,10 +149,27 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"genai-studio-cli: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except CheckpointError as exc:  # none intact: what is wrong with each, one line
+        print(f"genai-studio-cli: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (RunDirError, ValueError, KeyError, TensorBoardMissing) as exc:
+        # RunLocked (another process trains the run) is a RunDirError: exit 2 too.
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"genai-studio-cli: error: {msg}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # read-only folder, disk full, a file where a folder goes
+        print(f"genai-studio-cli: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for a file-system error: the path, what went wrong, and that the run's
+    files are as they were (every write is atomic)."""
+    what = exc.strerror or str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EDQUOT):
+        what += "; nothing was lost (the run's files are as they were)"
+    return f"{where}{what}"
 
 
 __all__ = [
