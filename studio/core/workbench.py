@@ -23,7 +23,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from studio.core import config as cfg
 from studio.core.contributions import DatasetSpec, ModelSpec
@@ -36,6 +36,7 @@ from studio.core.workbench_types import (
     Event,
     ModelChanged,
     Notice,
+    Plugins,
     PresetChanged,
     ResumeRequest,
     TrainRequest,
@@ -43,9 +44,6 @@ from studio.core.workbench_types import (
     WorkbenchError,
     selection_of,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from studio.plugins import PluginManager
 
 __all__ = [
     "CUSTOM",
@@ -72,7 +70,7 @@ LIVE_STATES = ("running", "paused")
 class Workbench:
     """The model, dataset, preset, config values and settings about to be trained."""
 
-    def __init__(self, manager: PluginManager, workspace: Path | str | None = None) -> None:
+    def __init__(self, manager: Plugins, workspace: Path | str | None = None) -> None:
         self.manager = manager
         self.workspace = Path(workspace) if workspace is not None else None
         self.model_id: str | None = None

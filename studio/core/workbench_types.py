@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from studio.core.contributions import DatasetSpec
+from studio.core.contributions import DatasetSpec, ModelSpec
 from studio.core.rundir import RunRecord
 from studio.core.settings import EngineSettings
 
@@ -129,3 +129,20 @@ class ResumeRequest:
             device=self.device,
             listener=listener,
         )
+
+
+class Plugins(Protocol):
+    """What the workbench asks of the plugin manager (``studio.plugins.PluginManager``),
+    which the core does not import."""
+
+    models: dict[str, ModelSpec]
+    datasets: dict[str, DatasetSpec]
+    records: Mapping[str, Any]  # plugin name -> its record (status, errors)
+
+    def model_source(self, model_id: str) -> ModelSource: ...
+
+    def dataset_from_path(self, path: str | Path, reader: str | None = None) -> DatasetSpec: ...
+
+    def dataset_for(self, value: str, reader: str | None = None) -> DatasetSpec: ...
+
+    def resolve_run(self, record: Any, trust_dataset_path: bool = False) -> Any: ...
