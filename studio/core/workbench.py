@@ -215,10 +215,6 @@ class Workbench:
                 f"{path}: its reader {selection.reader!r} is not installed or its plugin "
                 "is disabled"
             ) from None
-        if selection.kind is not None and dataset.kind != selection.kind:
-            raise DatasetError(
-                f"{path}: was read as {selection.kind} data, its reader now gives {dataset.kind}"
-            )
         return dataset
 
     def selected_dataset(self) -> DatasetSpec | None:
