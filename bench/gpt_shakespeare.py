@@ -104,7 +104,6 @@ COMMON = {
     "weight_decay": 0.1,
     "grad_clip": 1.0,
     "val_fraction": 0.1,
-    "val_every": 0,  # the engine validates (validate_every below)
     "val_batches": 20,
 }
 # Dense bf16 peaks (FLOP/s) by GPU name.
@@ -120,11 +119,9 @@ def gpt_source() -> ModelSource:
 
 def shakespeare(path: Path) -> api.DatasetSpec:
     def load() -> api.LoadedDataset:
-        from studio_plugins.text_gen.data import CharCorpus
-
         text = path.read_text(encoding="utf-8")
         return api.LoadedDataset(
-            kind="text", train=CharCorpus(text), info={"text": text}, name="tinyshakespeare"
+            kind="text", train=api.TextCorpus(text), info={"text": text}, name="tinyshakespeare"
         )
 
     return api.DatasetSpec("tinyshakespeare", "Tiny Shakespeare", "", "text", load)

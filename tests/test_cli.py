@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -290,7 +291,9 @@ def test_sample_options_are_passed_and_bad_ones_named(tmp_path, capsys):
     capsys.readouterr()
     out = str(tmp_path / "s.json")
     assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "colour=red") == 2
-    assert "--option" in capsys.readouterr().err
+    assert "error: -o colour: no such sampling option" in capsys.readouterr().err
+    assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "noise_scale=0") == 0
+    assert len(set(json.loads(Path(out).read_text())["values"])) == 1  # no noise: one number
     assert run_cli("sample", "--run-dir", str(run), "--out", out, "-o", "oops") == 2
     assert "expected NAME=VALUE" in capsys.readouterr().err
 

@@ -43,19 +43,6 @@ def read_text(path: Path) -> str:
     return str(best)
 
 
-class TextCorpus(torch.utils.data.Dataset):
-    """The corpus as characters (code points); models tokenize ``info["text"]``."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __len__(self) -> int:
-        return len(self.text)
-
-    def __getitem__(self, index: int) -> int:
-        return ord(self.text[index])
-
-
 def load_text(path: Path) -> api.LoadedDataset:
     skipped: list[tuple[str, str]] = []
     if path.is_file():
@@ -79,7 +66,7 @@ def load_text(path: Path) -> api.LoadedDataset:
         raise api.DatasetError(f"{path}: no text found ({len(skipped)} files skipped)")
     return api.LoadedDataset(
         kind="text",
-        train=TextCorpus(text),
+        train=api.TextCorpus(text),  # the one text dataset type
         info={
             "text": text,
             "files": len(files) - len(skipped),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from studio import api
 
-from .config import NumberGANConfig, ShapeGANConfig
+from .config import GANSampleOptions, NumberGANConfig, ShapeGANConfig
 
-STUDIO_API = "1.0"
+STUDIO_API = "1.1"
 __version__ = "0.1.0"
 
 
@@ -73,6 +73,7 @@ def studio_models() -> list[api.ModelSpec]:
             default_steps=3000,
             widget_factory=_shape_widget,
             sample_kind="points",
+            sample_options=GANSampleOptions,
         ),
         api.ModelSpec(
             id="gan-numbers",
@@ -92,6 +93,7 @@ def studio_models() -> list[api.ModelSpec]:
             default_steps=1500,
             widget_factory=_number_widget,
             sample_kind="numbers",
+            sample_options=GANSampleOptions,
         ),
     ]
 

@@ -25,3 +25,17 @@ class NumberGANConfig:
     batch_size: int = param(10, min=2, max=4096, help="Real numbers per training step")
     lr: float = param(5e-4, min=1e-6, max=1.0, help="Adam learning rate, both networks")
     preview_numbers: int = param(64, min=1, max=4096, help="Numbers drawn in each preview")
+
+
+@dataclass
+class GANSampleOptions:
+    """How a trained chapter 3 GAN is sampled (the Explore controls, ``sample -o``)."""
+
+    noise_scale: float = param(
+        1.0,
+        min=0.0,
+        max=3.0,
+        help="Scale of the generator's noise input: below 1 draws from the likelier "
+        "middle of the noise (the truncation trick), above 1 from its tails",
+    )
+    reference: bool = param(True, help="Include the training data's reference with the sample")

@@ -9,6 +9,7 @@ from torch import nn
 from studio import api
 
 from . import data
+from .config import GANSampleOptions
 from .number_networks import NumberDiscriminator, NumberGenerator
 from .shape_networks import ShapeDiscriminator, ShapeGenerator
 
@@ -32,9 +33,11 @@ class GANTrainer(api.Trainer):
     def optimizers(self):
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(
+        self, n: int, generator: torch.Generator | None = None, scale: float = 1.0
+    ) -> torch.Tensor:
         z = torch.randn(n, self.latent_dim, generator=generator)
-        return z.to(self.device)
+        return (z * scale).to(self.device)
 
     def train_step(self, batch, step):
         real = batch
@@ -78,13 +81,17 @@ class ShapeGANTrainer(GANTrainer):
             ShapeDiscriminator(config.dropout),
         )
 
-    def sample(self, generator, n=None):
+    def sample(self, generator, n=None, options: GANSampleOptions | None = None):
+        """``n`` points (default: the config's preview count); ``options`` scale the
+        noise and say whether the reference (the true curve, or the data) comes along."""
+        options = options or GANSampleOptions()
         n = n or self.config.preview_points
-        points = self.generator(self.noise(n, generator)).float().cpu().numpy()
+        z = self.noise(n, generator, options.noise_scale)
+        points = self.generator(z).float().cpu().numpy()
         if not self.known_curve:
             return api.Points(
                 points=points,
-                reference=self.truth,
+                reference=self.truth if options.reference else None,
                 x_label=self.labels[0],
                 y_label=self.labels[1],
                 reference_style="points",
@@ -92,7 +99,7 @@ class ShapeGANTrainer(GANTrainer):
             )
         return api.Points(
             points=points,
-            reference=data.reference_curve(),
+            reference=data.reference_curve() if options.reference else None,
             x_label="x",
             y_label="y = 1.08^x",
             metrics=data.curve_metrics(points),
@@ -106,9 +113,12 @@ class NumberGANTrainer(GANTrainer):
             config, dataset, device, NumberGenerator(data.WIDTH), NumberDiscriminator(data.WIDTH)
         )
 
-    def sample(self, generator, n=None):
+    def sample(self, generator, n=None, options: GANSampleOptions | None = None):
+        """``n`` integers (default: the config's preview count); ``options.reference``
+        names the rule they should follow."""
+        options = options or GANSampleOptions()
         n = n or self.config.preview_numbers
-        values = self.generator(self.noise(n, generator)).argmax(dim=1).cpu().tolist()
-        return api.Numbers(
-            values=values, rule="multiples of 5", metrics=data.number_metrics(values)
-        )
+        z = self.noise(n, generator, options.noise_scale)
+        values = self.generator(z).argmax(dim=1).cpu().tolist()
+        rule = "multiples of 5" if options.reference else ""
+        return api.Numbers(values=values, rule=rule, metrics=data.number_metrics(values))

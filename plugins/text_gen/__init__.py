@@ -7,9 +7,15 @@ from __future__ import annotations
 from studio import api
 
 from . import labelled
-from .config import ClassifierConfig, GPTConfig, LSTMConfig
+from .config import (
+    ClassifierConfig,
+    ClassifySampleOptions,
+    GPTConfig,
+    LSTMConfig,
+    TextSampleOptions,
+)
 
-STUDIO_API = "1.0"
+STUDIO_API = "1.1"
 __version__ = "0.1.0"
 
 CORPUS_ID = "python-docs"  # data.CORPUS_ID, repeated here to keep this module light
@@ -83,6 +89,7 @@ _QUICK_GPT = {
     "decay_steps": 2000,
     "steps": 2000,
     "sample_every": 250,
+    "validate_every": 250,
 }
 
 
@@ -121,11 +128,13 @@ def studio_models() -> list[api.ModelSpec]:
                     "decay_steps": 10000,
                     "steps": 10000,
                     "sample_every": 500,
+                    "validate_every": 500,
                 },
             },
             default_steps=2000,
             widget_factory=_widget,
             sample_kind="text",
+            sample_options=TextSampleOptions,
         ),
         api.ModelSpec(
             id="lstm",
@@ -153,6 +162,7 @@ def studio_models() -> list[api.ModelSpec]:
                     "decay_steps": 2000,
                     "steps": 2000,
                     "sample_every": 250,
+                    "validate_every": 250,
                 },
                 # Chapter 8: a word-level LSTM, 3 layers, dropout 0.2, gradient clipping.
                 "book defaults": {
@@ -169,11 +179,13 @@ def studio_models() -> list[api.ModelSpec]:
                     "decay_steps": 20000,
                     "steps": 20000,
                     "sample_every": 1000,
+                    "validate_every": 1000,
                 },
             },
             default_steps=2000,
             widget_factory=_widget,
             sample_kind="text",
+            sample_options=TextSampleOptions,
         ),
         api.ModelSpec(
             id="gpt-classifier",
@@ -202,6 +214,7 @@ def studio_models() -> list[api.ModelSpec]:
                     "decay_steps": 600,
                     "steps": 600,
                     "sample_every": 100,
+                    "validate_every": 100,
                 },
                 # Fine-tuning pretrained weights: a small learning rate (set pretrained).
                 "book defaults": {
@@ -217,11 +230,13 @@ def studio_models() -> list[api.ModelSpec]:
                     "weight_decay": 0.01,
                     "steps": 3000,
                     "sample_every": 250,
+                    "validate_every": 250,
                 },
             },
             default_steps=600,
             widget_factory=_classifier_widget,
             sample_kind="text",
+            sample_options=ClassifySampleOptions,
         ),
     ]
 

@@ -20,7 +20,7 @@ from torch import nn
 from studio import api
 
 from . import tokenization
-from .config import SIZES
+from .config import SIZES, ClassifySampleOptions
 from .gpt_network import GPT, GPTShape
 from .trainer import adamw, scheduler
 
@@ -118,6 +118,7 @@ class ClassifierTrainer(api.Trainer):
                     "val_fraction": config.val_fraction,
                     "split_seed": SPLIT_SEED,
                     "tokenizer": config.tokenizer,
+                    "classes": self.classes,  # for the run's widget (RunHandle.class_names)
                 },
             },
             name=dataset.name,
@@ -163,11 +164,7 @@ class ClassifierTrainer(api.Trainer):
             "loss": loss.detach(),
             "accuracy": (logits.argmax(-1) == y).float().mean().detach(),
         }
-        every = self.config.val_every
-        if every and (step + 1) % every == 0:  # see LMTrainer.train_step for why here
-            with self.eval_mode():
-                out.update({f"val/{k}": v for k, v in self.validate().items()})
-        return out
+        return out  # validation: at the engine's validate_every
 
     @torch.no_grad()
     def predict(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -184,10 +181,11 @@ class ClassifierTrainer(api.Trainer):
         accuracy = (probs.argmax(-1) == y).float().mean().item()
         return {"loss": loss if math.isfinite(loss) else 50.0, "accuracy": accuracy}
 
-    def sample(self, generator, n=None, *, text: str | None = None) -> api.Text:
-        """With ``text``: its class probabilities. Without: ``n`` held-out texts (drawn
-        with ``generator``) with their predicted and true classes; the metric is the
-        accuracy on the whole held-out split."""
+    def sample(self, generator, n=None, options: ClassifySampleOptions | None = None) -> api.Text:
+        """With ``options.text``: its class probabilities. Without: ``n`` held-out texts
+        (drawn with ``generator``) with their predicted and true classes; the metric is
+        the accuracy on the whole held-out split."""
+        text = options.text if options is not None and options.text.strip() else None
         if text is not None:
             ids, lengths = self.encode([text])
             probs = self.predict(ids.to(self.device), lengths.to(self.device))[0].cpu()

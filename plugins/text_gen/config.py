@@ -21,6 +21,10 @@ SIZES: dict[str, tuple[int, int, int]] = {
 }
 SIZE_CHOICES = ("custom", *SIZES)
 
+# Runs written before 1.1 stored the model's own validation cadence; the engine's
+# validate_every replaces it (the key is mapped there when such a run resumes).
+MOVED_TO_ENGINE = {"val_every": "validate_every"}
+
 _PRETRAINED_HELP = (
     "Folder of a GPT-2 checkpoint in the Hugging Face layout (config.json, "
     "model.safetensors, vocab.json, merges.txt) to start from; empty: from scratch"
@@ -30,6 +34,8 @@ _PRETRAINED_HELP = (
 @dataclass
 class GPTConfig:
     """A decoder-only Transformer (chapters 11-12), from scratch or from GPT-2 weights."""
+
+    moved_to_engine = MOVED_TO_ENGINE  # not a field: no annotation
 
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
     n_layer: int = param(4, min=1, max=96, help="Transformer blocks (size custom)")
@@ -52,7 +58,6 @@ class GPTConfig:
     weight_decay: float = param(0.1, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
     grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
     val_fraction: float = param(0.1, min=0.01, max=0.5, help="Held-out end of the text")
-    val_every: int = param(250, min=0, max=1_000_000, help="Validation every N steps (0: no)")
     val_batches: int = param(20, min=1, max=1000, help="Batches in a validation estimate")
     prompt: str = param("", help="Prompt of the preview samples (empty: start of a line)")
     preview_tokens: int = param(200, min=1, max=4096, help="Tokens in each preview sample")
@@ -64,6 +69,8 @@ class GPTConfig:
 @dataclass
 class LSTMConfig:
     """The chapter 8 LSTM language model."""
+
+    moved_to_engine = MOVED_TO_ENGINE
 
     tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
     vocab_size: int = param(5000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
@@ -82,7 +89,6 @@ class LSTMConfig:
     weight_decay: float = param(0.0, min=0.0, max=10.0, help="Weight decay (matrices)")
     grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
     val_fraction: float = param(0.1, min=0.01, max=0.5, help="Held-out end of the text")
-    val_every: int = param(250, min=0, max=1_000_000, help="Validation every N steps (0: no)")
     val_batches: int = param(20, min=1, max=1000, help="Batches in a validation estimate")
     prompt: str = param("", help="Prompt of the preview samples (empty: start of a line)")
     preview_tokens: int = param(200, min=1, max=4096, help="Tokens in each preview sample")
@@ -94,6 +100,8 @@ class LSTMConfig:
 @dataclass
 class ClassifierConfig:
     """A GPT body with a classification head on its last token (fine-tuning)."""
+
+    moved_to_engine = MOVED_TO_ENGINE
 
     pretrained: str = param("", help=_PRETRAINED_HELP)
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
@@ -114,5 +122,27 @@ class ClassifierConfig:
     weight_decay: float = param(0.01, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
     grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
     val_fraction: float = param(0.2, min=0.05, max=0.5, help="Held-out share of each class")
-    val_every: int = param(50, min=0, max=1_000_000, help="Validation every N steps (0: no)")
     preview_texts: int = param(6, min=1, max=100, help="Held-out texts shown in each preview")
+
+
+@dataclass
+class TextSampleOptions:
+    """How a language model is sampled (the Explore controls, ``sample -o``). The
+    engine's previews use the run's preview settings instead."""
+
+    prompt: str = param("", help="Text to continue (empty: start of a line)")
+    max_new_tokens: int = param(200, min=1, max=4096, help="How many tokens to generate")
+    temperature: float = param(
+        0.8, min=0.0, max=5.0, help="Higher: more surprising text; 0: always the likeliest token"
+    )
+    top_k: int = param(0, min=0, max=100_000, help="Sample among the k likeliest tokens (0: all)")
+    top_p: float = param(
+        1.0, min=0.001, max=1.0, help="Sample among the likeliest tokens that make up this share"
+    )
+
+
+@dataclass
+class ClassifySampleOptions:
+    """What the classifier shows: one text's class probabilities, or held-out examples."""
+
+    text: str = param("", help="Text to classify (empty: held-out examples)")

@@ -3,7 +3,7 @@
 The corpus is the English prose shipped with CPython (``pydoc_data.topics``: the
 language reference's topics that ``help()`` shows), so a model trains with no data
 at hand. Any dropped .txt arrives through the built-in text reader in the same form:
-kind ``text`` with the whole corpus in ``info["text"]``.
+kind ``text``, ``train=api.TextCorpus(text)``, the whole corpus in ``info["text"]``.
 
 A language model's data are the token stream's first 90% (training) and last 10%
 (validation): a contiguous split, as nanoGPT's, because random windows of one stream
@@ -29,19 +29,6 @@ def python_docs_text() -> str:
     return "\n\n".join(topics[k].strip("\n") for k in sorted(topics))
 
 
-class CharCorpus(torch.utils.data.Dataset):
-    """The corpus as code points (what the built-in text reader also produces)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __len__(self) -> int:
-        return len(self.text)
-
-    def __getitem__(self, index: int) -> int:
-        return ord(self.text[index])
-
-
 class LabelledTexts(torch.utils.data.Dataset):
     """(text, class index) pairs: what the labelled-text reader produces."""
 
@@ -59,7 +46,7 @@ def load_python_docs() -> api.LoadedDataset:
     text = python_docs_text()
     return api.LoadedDataset(
         kind="text",
-        train=CharCorpus(text),
+        train=api.TextCorpus(text),
         info={
             "text": text,
             "characters": len(text),

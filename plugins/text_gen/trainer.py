@@ -4,15 +4,16 @@ One step: gather a batch of windows of the training token stream (the engine's
 seeded batch order picks their start positions), cross-entropy of the next token,
 AdamW with gradient clipping, a warm-up + cosine learning-rate schedule (nanoGPT's).
 Validation: the mean loss (and perplexity) on fixed windows of the held-out end of
-the text. Sampling: temperature, top-k, top-p, tokens streamed to a callback.
+the text. Sampling: temperature, top-k, top-p, with the text streamed token by
+token through ``sample_stream`` (cancelled between tokens).
 """
 
 from __future__ import annotations
 
+import collections
 import math
 import re
-import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -21,9 +22,7 @@ from torch import nn
 from studio import api
 
 from . import data, tokenization
-from .config import SIZES
-
-TokenCallback = Callable[[int, str], None]
+from .config import SIZES, TextSampleOptions
 
 
 class WarmupCosine:
@@ -169,16 +168,8 @@ class LMTrainer(api.Trainer):
             loss = self.loss(x, y)
         self.optimize(loss, self.opt, clip=self.config.grad_clip or None)
         self.sched.step()
-        out: dict[str, Any] = {"loss": loss.detach()}
-        # The engine validates only when its run settings ask (validate_every), which
-        # the window and the CLI do not set yet: the model's own cadence puts the
-        # validation curve beside the training loss anyway. Validation draws no random
-        # numbers (fixed windows, eval mode), so the training stream is unchanged.
-        every = self.config.val_every
-        if every and (step + 1) % every == 0:
-            with self.eval_mode():
-                out.update({f"val/{k}": v for k, v in self.validate().items()})
-        return out
+        # Validation runs at the engine's validate_every (a run setting), not here.
+        return {"loss": loss.detach()}
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -220,20 +211,19 @@ class LMTrainer(api.Trainer):
         temperature: float = 1.0,
         top_k: int = 0,
         top_p: float = 1.0,
-        on_token: TokenCallback | None = None,
-        stop: threading.Event | None = None,
-    ) -> list[list[int]]:
-        """``n`` continuations of ``prompt_ids`` (new tokens only). Every random draw
-        comes from ``generator`` (a CPU generator: probabilities are moved to the CPU,
-        so the same seed gives the same text on any device)."""
+        cancel: api.CancelToken | None = None,
+    ) -> Iterator[list[list[int]]]:
+        """``n`` continuations of ``prompt_ids``: yields the new tokens of each so far,
+        after every token. Every random draw comes from ``generator`` (a CPU generator:
+        probabilities are moved to the CPU, so the same seed gives the same text on any
+        device). ``cancel`` is checked before each token."""
         start = prompt_ids or [self.tokenizer.start_id]
         idx = torch.tensor([start] * n, dtype=torch.long, device=self.device)
-        decoders = [StreamDecoder(self.tokenizer) for _ in range(n)]
         out: list[list[int]] = [[] for _ in range(n)]
         cache = None
         for _ in range(max_new_tokens):
-            if stop is not None and stop.is_set():
-                break
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             with self.autocast():
                 logits, cache = self.next_logits(idx, cache)
             logits = logits.float().cpu()
@@ -245,51 +235,70 @@ class LMTrainer(api.Trainer):
             idx = torch.cat([idx, nxt.to(self.device)], dim=1)
             for i, token in enumerate(nxt[:, 0].tolist()):
                 out[i].append(token)
-                if on_token is not None:
-                    piece = decoders[i].piece(out[i])
-                    if piece:
-                        on_token(i, piece)
-        return out
+            yield out
+
+    def _settings(self, options: TextSampleOptions | None) -> TextSampleOptions:
+        """The options, or for the engine's previews (``None``) the run's preview
+        settings from its config."""
+        if options is not None:
+            return options
+        c = self.config
+        return TextSampleOptions(
+            prompt=c.prompt,
+            max_new_tokens=c.preview_tokens,
+            temperature=c.temperature,
+            top_k=c.top_k,
+            top_p=c.top_p,
+        )
+
+    def sample_stream(
+        self,
+        generator: torch.Generator,
+        n: int | None = None,
+        options: TextSampleOptions | None = None,
+        cancel: api.CancelToken | None = None,
+    ) -> Iterator[api.Text]:
+        """``n`` texts (default 1) continuing the prompt, yielded after every token
+        (prompt + text so far); the last one carries the ``known_words`` metric.
+        Raises ``SamplingCancelled`` when ``cancel`` is cancelled."""
+        o = self._settings(options)
+        ids = self.tokenizer.encode(o.prompt) if o.prompt else []
+        prompt_text = self.tokenizer.decode(ids) if ids else ""  # what the model saw
+        decoders = [StreamDecoder(self.tokenizer) for _ in range(n or 1)]
+        new: list[list[int]] = [[] for _ in range(n or 1)]
+        steps = self.generate(
+            ids,
+            n or 1,
+            o.max_new_tokens,
+            generator,
+            temperature=o.temperature,
+            top_k=o.top_k,
+            top_p=o.top_p,
+            cancel=cancel,
+        )
+        for new in steps:
+            # A byte-level token may end inside a character: such a tail is held back
+            # until it completes, so a part never shows a broken character.
+            for d, tokens in zip(decoders, new, strict=True):
+                d.piece(tokens)
+            yield api.Text(texts=[prompt_text + d.text for d in decoders], prompt=prompt_text)
+        generated = [self.tokenizer.decode(t) for t in new]
+        yield api.Text(
+            texts=[prompt_text + g for g in generated],
+            prompt=prompt_text,
+            metrics={"known_words": self.known_words(generated)},
+        )
 
     def sample(
         self,
         generator: torch.Generator,
         n: int | None = None,
-        *,
-        prompt: str | None = None,
-        max_new_tokens: int | None = None,
-        temperature: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        on_token: TokenCallback | None = None,
-        stop: threading.Event | None = None,
+        options: TextSampleOptions | None = None,
     ) -> api.Text:
-        """``n`` texts (default 1) continuing ``prompt``; unset options take the config's
-        preview settings. ``on_token(i, piece)`` is called with each new piece of text
-        of sample ``i`` as it is generated (in the calling thread); setting ``stop``
-        ends generation early, with what was generated so far."""
-        c = self.config
-        prompt = c.prompt if prompt is None else prompt
-        ids = self.tokenizer.encode(prompt) if prompt else []
-        prompt_text = self.tokenizer.decode(ids) if ids else ""  # what the model saw
-        new = self.generate(
-            ids,
-            n or 1,
-            c.preview_tokens if max_new_tokens is None else int(max_new_tokens),
-            generator,
-            temperature=c.temperature if temperature is None else float(temperature),
-            top_k=c.top_k if top_k is None else int(top_k),
-            top_p=c.top_p if top_p is None else float(top_p),
-            on_token=on_token,
-            stop=stop,
-        )
-        texts = [prompt_text + self.tokenizer.decode(t) for t in new]
-        generated = [self.tokenizer.decode(t) for t in new]
-        return api.Text(
-            texts=texts,
-            prompt=prompt_text,
-            metrics={"known_words": self.known_words(generated)},
-        )
+        """``n`` texts (default 1) continuing ``options.prompt``; ``None`` takes the
+        run's preview settings (prompt, preview_tokens, temperature, top-k, top-p)."""
+        parts = self.sample_stream(generator, n, options)
+        return collections.deque(parts, maxlen=1)[0]  # the last part is the final text
 
     def known_words(self, texts: list[str]) -> float:
         """Share of the generated words (3+ letters) that occur in the corpus: near 0 for

@@ -6,6 +6,7 @@
         --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
     genai-studio-cli train --resume --run-dir DIR [--steps N]
     genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
+    genai-studio-cli sample --model ID --help-sample
     genai-studio-cli export --run-dir DIR --format ID --out FILE
 
 Exit codes: 0 done (or stopped by request), 1 training failed (also: no intact
@@ -98,9 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
     e.add_argument("--out", help="output file (omit --format to list the formats)")
 
-    s = sub.add_parser("sample", help="sample from a run's latest checkpoint")
-    s.add_argument("--run-dir", type=Path, required=True)
-    s.add_argument("--out", required=True, help="output file (JSON or PNG by sample kind)")
+    s = sub.add_parser(
+        "sample",
+        help="sample from a run's latest checkpoint",
+        description="Sample from a run's latest checkpoint. A model's sampling options "
+        "are -o NAME=VALUE pairs (see 'genai-studio-cli sample --model ID --help-sample'); "
+        "Ctrl-C cancels (exit 130, nothing written).",
+    )
+    s.add_argument("--run-dir", type=Path, help="the run to sample from")
+    s.add_argument("--out", help="output file (JSON or PNG by sample kind)")
+    s.add_argument("--model", help="with --help-sample: the model whose options to list")
+    s.add_argument(
+        "--help-sample",
+        action="store_true",
+        help="list the sampling options of --model ID (or of the run in --run-dir)",
+    )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--n", type=int, help="number of items to generate")
     s.add_argument("--device", help="device to sample on (default cpu)")

@@ -26,6 +26,13 @@ def run_config(config_class: type, values: dict[str, Any]) -> Any:
     return cfg.build(config_class, {k: v for k, v in values.items() if k in known})
 
 
+def moved_settings(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
+    """Engine settings that an older run kept in its model config: a config class lists
+    such keys in a ``moved_to_engine`` class attribute (old key -> engine setting)."""
+    moved = getattr(config_class, "moved_to_engine", None) or {}
+    return {setting: values[old] for old, setting in moved.items() if old in values}
+
+
 def _class_names(run: RunDir, record: RunRecord) -> list[str] | None:
     """The run's class names: recorded with its dataset (``classes``, or in the
     model's ``prep`` record), else the labels of its latest labelled preview."""
@@ -117,4 +124,4 @@ class RunHandle:
         return self._run.status()
 
 
-__all__ = ["RunHandle", "run_config"]
+__all__ = ["RunHandle", "moved_settings", "run_config"]

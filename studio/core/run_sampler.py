@@ -26,9 +26,10 @@ Resolver = Callable[[RunRecord], tuple[Any, Any]]
 def resolve_options(spec: ModelSpec, options: Any, legacy: Mapping[str, Any]) -> Any:
     """What a trainer's ``sample`` receives as options.
 
-    For a model with ``sample_options`` (contract 1.1): an instance of that class, or
-    ``None`` (its defaults); a dict (and 1.0-style keywords) is checked with
-    ``build_options``. For a 1.0 model: a dict of keywords.
+    For a model with ``sample_options`` (contract 1.1): an instance of that class
+    (``None`` and a dict, with any 1.0-style keywords, are built and checked with
+    ``build_options``: unset options take the class's defaults). For a 1.0 model: a
+    dict of keywords.
     """
     options_class = spec.sample_options
     if options_class is None:
@@ -43,7 +44,9 @@ def resolve_options(spec: ModelSpec, options: Any, legacy: Mapping[str, Any]) ->
             return build_options(options_class, values)
         return options
     if options is None and not legacy:
-        return None
+        # The documented defaults (what --help-sample lists). A trainer given None (the
+        # engine's previews) may use its run's preview settings instead.
+        return build_options(options_class, {})
     if options is not None and not isinstance(options, Mapping):
         raise cfg.ConfigError(
             f"options: expected {options_class.__name__} or a dict, got {type(options).__name__}"

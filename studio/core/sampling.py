@@ -18,6 +18,7 @@ CLI cancel the token, and the generator ends by raising ``SamplingCancelled``::
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -115,7 +116,9 @@ def format_options_help(options_class: type | None, title: str = "") -> str:
             bits.append(f"range {lo}..{hi}")
         lines.append(f"  {info.name} ({'; '.join(bits)})")
         if info.help:
-            lines.append(f"      {info.help}")
+            lines += textwrap.wrap(
+                info.help, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6
+            )
     return "\n".join(lines)
 
 

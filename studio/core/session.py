@@ -6,6 +6,7 @@ this module needs no plugin machinery and stays importable on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from studio import __version__
 from studio.core import config as cfg
 from studio.core.contributions import API_VERSION, DatasetSpec, ModelSpec
 from studio.core.dataset_trust import is_sealed_here, seal
+from studio.core.run_handle import moved_settings, run_config
 from studio.core.rundir import RunDir, RunDirError, RunRecord  # noqa: F401 (re-exported)
 from studio.core.runlock import RunLock
 from studio.core.settings import EngineSettings, settings_to_dict
@@ -188,7 +190,10 @@ def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listen
         # samples of this run need not ask again.
         record.dataset = seal(record.dataset)
         run.write_record(record)
-    config = cfg.build(source.spec.config_class, record.config)
+    # A key the model no longer has is left out; one that became an engine setting
+    # (the text models' val_every) sets it when the run's own setting is unset.
+    config = run_config(source.spec.config_class, record.config)
+    moved = moved_settings(source.spec.config_class, record.config)
     loaded = _load_dataset(dataset)
     if distributed.launched_by_torchrun():
         device = distributed.local_device(device or "auto")
@@ -200,6 +205,9 @@ def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listen
         trainer = _build_trainer(source.spec, config, loaded, "auto", record.seed)
     dist = distributed.setup(resolve_device(str(trainer.device)))
     saved = record.engine_settings()
+    unset = {k: v for k, v in moved.items() if not getattr(saved, k, None)}
+    if unset:
+        saved = dataclasses.replace(saved, **unset)
     if saved.tensorboard and dist.is_main:
         listener = _with_tensorboard(listener, run.path)
     steps = int(total_steps if total_steps is not None else record.steps)

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from studio.core import config as cfg
+from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.readers import best_readers
 from studio.core.rundir import RunDir
 from studio.core.session import RunSampler, TrainSettings, create_engine, resume_engine
@@ -22,7 +23,6 @@ TINY = {
     "size": "nano",
     "block_size": 48,
     "batch_size": 16,
-    "val_every": 10,
     "warmup_steps": 5,
     "preview_texts": 3,
 }
@@ -78,7 +78,9 @@ def test_classifier_trains_validates_samples_and_resumes(plugins, tmp_path):
     source = plugins.model_source("gpt-classifier")
     dataset = plugins.dataset(source.spec.default_dataset)
     config = cfg.build(source.spec.config_class, TINY)
-    settings = TrainSettings(steps=20, device="cpu", sample_every=10, checkpoint_every=10)
+    settings = TrainSettings(
+        steps=20, device="cpu", sample_every=10, checkpoint_every=10, validate_every=10
+    )
     result = create_engine(source, dataset, config, settings, tmp_path / "r").run()
     assert result.state == "finished", result.message
     rows = RunDir(tmp_path / "r").read_metrics()
@@ -92,7 +94,7 @@ def test_classifier_trains_validates_samples_and_resumes(plugins, tmp_path):
     shown = sampler.sample(seed=1, n=4)
     assert len(shown.texts) == 4 and 0.0 <= shown.metrics["accuracy"] <= 1.0
     assert all(t.startswith("[") for t in shown.texts)
-    probs = sampler.sample(seed=0, text="Return the number of items in the container.")
+    probs = sampler.sample(seed=0, options={"text": "Return the number of items in the container."})
     lines = probs.texts[0].splitlines()
     assert sorted(line.split(":")[0] for line in lines) == ["docstring", "reference"]
     total = sum(float(line.split(": ")[1].rstrip("%")) for line in lines)
@@ -138,10 +140,12 @@ def test_classifier_tells_shakespeare_from_python_docs(plugins, tmp_path):
     steps = 150
     config = cfg.build(
         source.spec.config_class,
-        {k: v for k, v in preset.items() if k not in ("steps", "sample_every")},
-        {"decay_steps": steps, "val_every": 75},
+        {k: v for k, v in preset.items() if k not in ENGINE_PRESET_KEYS},
+        {"decay_steps": steps},
     )
-    settings = TrainSettings(steps=steps, device="cpu", sample_every=0, checkpoint_every=0)
+    settings = TrainSettings(
+        steps=steps, device="cpu", sample_every=0, checkpoint_every=0, validate_every=75
+    )
     engine = create_engine(source, dataset, config, settings, tmp_path / "r")
     before = engine.trainer.validate()["accuracy"]
     assert engine.run().state == "finished"
@@ -150,7 +154,7 @@ def test_classifier_tells_shakespeare_from_python_docs(plugins, tmp_path):
     # Observed: 0.44 before, 0.99 after 150 steps.
     assert after >= 0.85, (before, after)
     with engine.trainer.eval_mode():
-        verdict = engine.trainer.sample(
-            torch.Generator(), text="O Romeo, Romeo, wherefore art thou Romeo?"
-        )
+        text = "O Romeo, Romeo, wherefore art thou Romeo?"
+        options = source.spec.sample_options(text=text)
+        verdict = engine.trainer.sample(torch.Generator(), None, options)
     assert verdict.texts[0].startswith("shakespeare")

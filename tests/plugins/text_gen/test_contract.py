@@ -1,17 +1,20 @@
 """Contract tests of the text generation plugin: it loads, its forms build, its models
-train a few steps through the real engine, validate, sample (streaming, stoppable),
-checkpoint, resume exactly, and carry their tokenizer in the run."""
+train a few steps through the real engine, validate, sample with typed options
+(streaming, cancellable), checkpoint, resume exactly, and carry their tokenizer in the
+run; runs written before 1.1 (with the model's own val_every) still sample and resume."""
 
 from __future__ import annotations
 
+import json
 import math
-import threading
 
 import pytest
 import torch
 
+from studio import api
 from studio.core import config as cfg
 from studio.core.checkpoint import load_checkpoint
+from studio.core.contributions import ENGINE_PRESET_KEYS
 from studio.core.rundir import RunDir
 from studio.core.session import RunSampler, TrainSettings, create_engine, resume_engine
 
@@ -23,7 +26,6 @@ TINY = {
         "block_size": 32,
         "batch_size": 8,
         "dropout": 0.1,
-        "val_every": 5,
         "val_batches": 2,
         "preview_tokens": 20,
     },
@@ -34,7 +36,6 @@ TINY = {
         "block_size": 32,
         "batch_size": 8,
         "dropout": 0.1,
-        "val_every": 5,
         "val_batches": 2,
         "preview_tokens": 20,
     },
@@ -44,7 +45,7 @@ TINY = {
 def make(plugins, path, model, steps, extra=None, **settings):
     source = plugins.model_source(model)
     config = cfg.build(source.spec.config_class, TINY[model], extra or {})
-    defaults = {"sample_every": 0, "checkpoint_every": 0}
+    defaults = {"sample_every": 0, "checkpoint_every": 0, "validate_every": 5}
     run_settings = TrainSettings(steps=steps, device="cpu", **{**defaults, **settings})
     return create_engine(
         source, plugins.dataset(source.spec.default_dataset), config, run_settings, path
@@ -61,8 +62,11 @@ def test_plugin_loads_with_its_models_and_dataset(plugins):
         for preset in spec.presets.values():  # every preset builds a valid config
             cfg.build(
                 spec.config_class,
-                {k: v for k, v in preset.items() if k != "steps" and k != "sample_every"},
+                {k: v for k, v in preset.items() if k not in ENGINE_PRESET_KEYS},
             )
+            assert preset["validate_every"] > 0  # validation comes from the engine
+        assert spec.sample_options is not None
+        assert "val_every" not in {f.name for f in cfg.describe(spec.config_class)}
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -85,13 +89,15 @@ def test_trains_validates_samples_checkpoints_and_resumes(plugins, tmp_path, mod
     assert prep["split"] == "contiguous" and prep["val_fraction"] > 0
 
     sampler = RunSampler(tmp_path / "r", plugins.resolve_run)
-    sample = sampler.sample(seed=3, n=2, prompt="The ", max_new_tokens=15)
+    options = {"prompt": "The ", "max_new_tokens": "15"}  # strings, as the CLI passes
+    sample = sampler.sample(seed=3, n=2, options=options)
     assert sample.kind == "text" and len(sample.texts) == 2
     assert all(t.startswith("The ") and len(t) > len("The ") for t in sample.texts)
-    again = RunSampler(tmp_path / "r", plugins.resolve_run).sample(
-        seed=3, n=2, prompt="The ", max_new_tokens=15
-    )
+    typed = sampler.options(options)
+    again = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=3, n=2, options=typed)
     assert sample.to_json() == again.to_json()  # same seed, same checkpoint, same text
+    with pytest.raises(api.ConfigError, match=r"^temperature: 'abc' is not a valid float"):
+        sampler.sample(options={"temperature": "abc"})
 
     engine = resume_engine(tmp_path / "r", plugins.resolve_run, total_steps=25)
     assert engine.step == 20 and engine.run().state == "finished"
@@ -144,39 +150,58 @@ def test_tokenizer_round_trips_through_the_run(plugins, tmp_path, kind):
     assert resumed.trainer.tokenizer.state() == saved
 
 
-def test_sampling_streams_and_stops(plugins, tmp_path):
+def test_sampling_streams_token_by_token_and_cancels(plugins, tmp_path):
     engine = make(plugins, tmp_path / "r", "gpt", 5)
     engine.run()
     trainer = engine.trainer
-    pieces: dict[int, list[str]] = {0: [], 1: []}
-
-    def on_token(i, piece):
-        pieces[i].append(piece)
-
+    options = trainer_options(plugins, prompt="def ", max_new_tokens=30)
     with trainer.eval_mode():
-        g = torch.Generator().manual_seed(7)
-        sample = trainer.sample(g, 2, prompt="def ", max_new_tokens=30, on_token=on_token)
-    for i in (0, 1):
-        assert "def " + "".join(pieces[i]) == sample.texts[i]
-        assert len(pieces[i]) == 30  # one piece per character token
-    stop = threading.Event()
+        parts = list(trainer.sample_stream(torch.Generator().manual_seed(7), 2, options))
+        whole = trainer.sample(torch.Generator().manual_seed(7), 2, options)
+    # One part per character token, each the text so far; the last is the sample.
+    assert len(parts) == 31 and parts[-1].to_json() == whole.to_json()
+    assert "known_words" in parts[-1].metrics and not parts[0].metrics
+    for k, part in enumerate(parts[:-1]):
+        for i in (0, 1):
+            assert len(part.texts[i]) == len("def ") + k + 1
+            assert whole.texts[i].startswith(part.texts[i])
 
-    def stop_after_5(i, piece):
-        pieces[0].append(piece)
-        if len(pieces[0]) >= 5:
-            stop.set()
-
-    pieces[0] = []
+    token = api.CancelToken()
+    got = []
+    long = trainer_options(plugins, prompt="def ", max_new_tokens=500)
+    with trainer.eval_mode(), pytest.raises(api.SamplingCancelled):
+        for part in trainer.sample_stream(torch.Generator().manual_seed(7), 1, long, token):
+            got.append(part.texts[0])
+            if len(got) == 5:
+                token.cancel()  # as Stop or Ctrl-C would, from another thread
     with trainer.eval_mode():
-        sample = trainer.sample(
-            torch.Generator().manual_seed(7),
-            1,
-            prompt="def ",
-            max_new_tokens=500,
-            on_token=stop_after_5,
-            stop=stop,
-        )
-    assert len(sample.texts[0]) == len("def ") + 5
+        one = trainer.sample(torch.Generator().manual_seed(7), 1, options)
+    assert len(got) == 5 and got[-1] == one.texts[0][: len("def ") + 5]
+
+
+def trainer_options(plugins, **values):
+    from studio.core.sampling import build_options
+
+    return build_options(plugins.models["gpt"].sample_options, values)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_run_written_before_1_1_still_samples_and_resumes(plugins, tmp_path, model):
+    """Runs of the 1.0 plugin kept the model's own val_every in their config: they
+    sample, and resume validating at that cadence (now the engine's)."""
+    assert make(plugins, tmp_path / "r", model, 6, checkpoint_every=6).run().state == "finished"
+    data = json.loads((tmp_path / "r" / "config.json").read_text())
+    data["config"]["val_every"] = 2
+    for record in (data, data.get("settings", {})):
+        record.pop("validate_every", None)
+    data.setdefault("extra", {}).pop("validate_every", None)
+    (tmp_path / "r" / "config.json").write_text(json.dumps(data))
+    sample = RunSampler(tmp_path / "r", plugins.resolve_run).sample(seed=0)
+    assert sample.texts and sample.texts[0]
+    engine = resume_engine(tmp_path / "r", plugins.resolve_run, total_steps=10)
+    assert engine.run().state == "finished"
+    vals = [r["step"] for r in RunDir(tmp_path / "r").read_metrics() if "val/loss" in r]
+    assert [s for s in vals if s > 6] == [8, 10]
 
 
 def test_sampling_options_change_the_distribution(plugins, tmp_path):
@@ -184,17 +209,19 @@ def test_sampling_options_change_the_distribution(plugins, tmp_path):
     engine.run()
     trainer = engine.trainer
 
-    def draw(**options):
+    def draw(**values):
+        options = trainer_options(plugins, prompt="a", max_new_tokens=40, **values)
         with trainer.eval_mode():
-            g = torch.Generator().manual_seed(11)
-            return trainer.sample(g, 4, prompt="a", max_new_tokens=40, **options).texts
+            return trainer.sample(torch.Generator().manual_seed(11), 4, options).texts
 
     greedy = draw(temperature=0.0)
     assert len(set(greedy)) == 1  # greedy ignores the generator: all four equal
     assert len(set(draw(temperature=1.0))) == 4
     assert len(set(draw(temperature=1.0, top_k=1))) == 1  # top-1 is greedy
     assert draw(temperature=1.0, top_k=1) == greedy
-    assert draw(temperature=1.0, top_p=1e-6) == greedy  # the nucleus of one token
+    # The nucleus of one token: the likeliest alone reaches 0.001 (a vocabulary of a
+    # few hundred characters at most).
+    assert draw(temperature=1.0, top_p=0.001) == greedy
 
 
 def test_too_short_text_is_a_clear_error(plugins):

@@ -131,7 +131,6 @@ def test_trainer_continues_gpt2_on_the_corpus(plugins, tmp_path, gpt2_folder):
             "pretrained": str(folder),
             "block_size": 64,
             "batch_size": 4,
-            "val_every": 5,
             "val_batches": 2,
             "preview_tokens": 10,
             "lr": 1e-3,
@@ -148,7 +147,6 @@ def test_trainer_continues_gpt2_on_the_corpus(plugins, tmp_path, gpt2_folder):
     last = trainer.validate()["loss"]
     assert math.isfinite(last) and last < first  # it learns from the text
     with trainer.eval_mode():
-        sample = trainer.sample(
-            torch.Generator().manual_seed(0), 1, prompt="The", max_new_tokens=40
-        )
+        options = source.spec.sample_options(prompt="The", max_new_tokens=40)
+        sample = trainer.sample(torch.Generator().manual_seed(0), 1, options)
     assert sample.texts[0].startswith("The") and len(sample.texts[0]) > 3

@@ -61,10 +61,8 @@ def unigram_entropy(text: str) -> float:
 
 def shakespeare_spec() -> api.DatasetSpec:
     def load() -> api.LoadedDataset:
-        from studio_plugins.text_gen.data import CharCorpus
-
         text = SHAKESPEARE.read_text(encoding="utf-8")
-        return api.LoadedDataset(kind="text", train=CharCorpus(text), info={"text": text})
+        return api.LoadedDataset(kind="text", train=api.TextCorpus(text), info={"text": text})
 
     return api.DatasetSpec("tinyshakespeare", "Tiny Shakespeare", "", "text", load)
 
@@ -78,15 +76,18 @@ def test_char_model_beats_the_unigram_entropy(plugins, tmp_path, model):
     assert 3.2 < entropy < 3.4  # 3.31 nats: the text's letter frequencies alone
 
     source = plugins.model_source(model)
-    config = cfg.build(source.spec.config_class, RUNS[model], {"val_every": 150, "val_batches": 10})
-    settings = TrainSettings(steps=300, seed=0, device="cpu", sample_every=0, checkpoint_every=0)
+    config = cfg.build(source.spec.config_class, RUNS[model], {"val_batches": 10})
+    settings = TrainSettings(
+        steps=300, seed=0, device="cpu", sample_every=0, checkpoint_every=0, validate_every=150
+    )
     engine = create_engine(source, shakespeare_spec(), config, settings, tmp_path / "r")
     trainer = engine.trainer
 
     def spelling() -> float:
         with trainer.eval_mode():
             g = torch.Generator().manual_seed(0)
-            sample = trainer.sample(g, 4, prompt="ROMEO:\n", max_new_tokens=150)
+            options = source.spec.sample_options(prompt="ROMEO:\n", max_new_tokens=150)
+            sample = trainer.sample(g, 4, options)
         return sample.metrics["known_words"]
 
     untrained, untrained_spelling = trainer.validate()["loss"], spelling()
