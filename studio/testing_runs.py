@@ -88,7 +88,7 @@ def train_run(
     from studio.core import config as cfg
     from studio.core.run_handle import RunHandle
     from studio.core.session import create_engine
-    from studio.core.settings import ENGINE_PRESET_KEYS, EngineSettings
+    from studio.core.settings import ENGINE_PRESET_KEYS, build_settings
 
     manager = _manager_for(plugins, manager)
     source = manager.model_source(model_id)
@@ -101,10 +101,9 @@ def train_run(
         built = config
     else:
         built = cfg.build(spec.config_class, {**config_preset, **dict(config or {})})
-    values = {"sample_every": 0, "checkpoint_every": 0, "device": "cpu", "seed": 0}
-    values.update({k: v for k, v in engine_preset.items() if k != "steps"})
-    values.update(settings, steps=steps)
-    engine_settings = EngineSettings(**values)
+    quiet = {"sample_every": 0, "checkpoint_every": 0, "device": "cpu", "seed": 0}
+    # ConfigError naming the setting for an unknown or out-of-range one.
+    engine_settings = build_settings(quiet, engine_preset, settings, {"steps": steps})
     run_path = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="studio-run-"))
     if path is None:
         run_path = run_path / model_id

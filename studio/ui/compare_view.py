@@ -75,9 +75,7 @@ class CompareView(QWidget):
     """``registry``: the plugin manager, whose sample kinds and views read and render
     the runs' samples (``None``: the built-in kinds only)."""
 
-    def __init__(
-        self, parent: QWidget | None = None, registry: ViewRegistry | None = None
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None, registry: ViewRegistry | None = None) -> None:
         super().__init__(parent)
         self.registry = registry
         self.runs: list[_Run] = []

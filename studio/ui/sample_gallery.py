@@ -58,9 +58,7 @@ class SampleGallery(QWidget):
     """``registry``: the plugin manager (its ``sample_kinds`` and ``sample_views``);
     ``None`` reads and shows the built-in kinds only."""
 
-    def __init__(
-        self, parent: QWidget | None = None, registry: ViewRegistry | None = None
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None, registry: ViewRegistry | None = None) -> None:
         super().__init__(parent)
         self.registry = registry
         self.entries: list[tuple[int, Path | None]] = []

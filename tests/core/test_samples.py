@@ -38,3 +38,75 @@ def test_unreadable_or_unknown_samples_raise_the_documented_error(tmp_path):
     for name in ("a.json", "b.json", "missing.json"):
         with pytest.raises(SampleFormatError):
             load_sample(tmp_path / name)
+
+
+def test_images_keep_their_columns_and_old_grids_still_read(tmp_path):
+    import json
+    import math
+
+    from PIL import Image, PngImagePlugin
+
+    strip = Images(images=np.arange(12 * 4 * 5, dtype=np.uint8).reshape(12, 4, 5, 1), columns=12)
+    assert strip.grid().shape[:2] == (4 + 4, 12 * 7 + 2)  # one row
+    back = load_sample(strip.save(tmp_path / "strip"))
+    assert back.columns == 12
+    np.testing.assert_array_equal(back.images, strip.images)
+    # A grid written by the first release: no "columns", laid out about sqrt(N) wide.
+    imgs = np.random.randint(0, 255, (7, 6, 6, 1), dtype=np.uint8)
+    old = Images(images=imgs)
+    info = PngImagePlugin.PngInfo()
+    meta = {"kind": "images", "metrics": {}, "labels": None, "shape": [7, 6, 6, 1]}
+    info.add_text("genai_studio", json.dumps(meta))
+    grid = old.grid(columns=math.ceil(math.sqrt(7)))
+    Image.fromarray(grid[..., 0]).save(tmp_path / "old.png", pnginfo=info)
+    np.testing.assert_array_equal(load_sample(tmp_path / "old.png").images, imgs)
+
+
+def test_load_sample_reads_only_the_kinds_it_is_given(tmp_path):
+    from studio.core.contributions import SampleKindSpec
+    from studio.core.samples import UnknownSampleKind
+
+    path = Numbers(values=[5], metrics={"valid": 1.0}).save(tmp_path / "n")
+    assert load_sample(path, {"numbers": SampleKindSpec("numbers", Numbers)}).values == [5]
+    with pytest.raises(UnknownSampleKind) as err:
+        load_sample(path, {"points": SampleKindSpec("points", Points)})
+    assert err.value.kind == "numbers" and err.value.metrics == {"valid": 1.0}
+    assert "'numbers' is not provided by any enabled plugin" in str(err.value)
+    png = Images(images=np.zeros((1, 2, 2, 1), np.uint8)).save(tmp_path / "i")
+    with pytest.raises(UnknownSampleKind):
+        load_sample(png, {})
+
+
+def test_sample_kind_specs_are_checked():
+    from studio.core.contributions import ContributionError, SampleKindSpec, SampleViewSpec
+
+    SampleKindSpec("text", Text).validate()
+    with pytest.raises(ContributionError, match="must subclass Sample"):
+        SampleKindSpec("text", dict).validate()
+    with pytest.raises(ContributionError, match=r"Text\.kind is 'text'"):
+        SampleKindSpec("prose", Text).validate()
+    with pytest.raises(ContributionError, match="factory must be callable"):
+        SampleViewSpec("text", None).validate()
+
+
+def test_the_built_in_kinds_come_from_the_samples_plugin():
+    from studio.plugins import PluginManager, load_plugins
+
+    manager = load_plugins()
+    assert {"points", "numbers", "text", "images"} <= set(manager.sample_kinds)
+    for kind in ("points", "numbers", "text", "images"):
+        assert manager.owner("sample kind", kind) == "samples"
+        assert manager.owner("sample view", kind) == "samples"
+    manager.set_enabled("samples", False)
+    assert "points" not in manager.sample_kinds
+    assert manager.missing_kind_message("points") == (
+        "The sample kind 'points' comes from plugin samples, which is disabled; "
+        "enable or install it to see it."
+    )
+    fresh = PluginManager()
+    assert fresh.missing_kind_message("hologram") == (
+        "Unknown sample kind 'hologram': no installed plugin provides it."
+    )
+    assert "plugin studio-holo, which is not installed" in fresh.missing_kind_message(
+        "hologram", hint="studio-holo"
+    )

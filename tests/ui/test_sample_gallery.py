@@ -43,3 +43,36 @@ def test_points_samples_offer_no_gif(qtbot):
     for step in (0, 1):
         gallery.add_sample(step, Points(points=np.zeros((3, 2))))
     assert gallery.export_button.isEnabled() and not gallery.gif_button.isEnabled()
+
+
+def test_an_interpolation_strip_shows_as_one_captioned_row(qtbot):
+    from studio.ui.sample_views import ImagesView
+
+    view = ImagesView()
+    qtbot.addWidget(view)
+    labels = [f"t={i / 11:.2f}" for i in range(12)]
+    strip = Images(images=np.full((12, 8, 8, 1), 200, np.uint8), labels=labels, columns=12)
+    view.show_sample(strip)
+    assert view.shown_columns == 12 and view.shown_captions == labels
+    pix = view.label.pixmap()
+    assert pix.width() > 6 * pix.height()  # one row, not a 4x3 grid
+    # Without columns, a batch is about square, and captions are optional.
+    view.show_sample(Images(images=np.zeros((12, 8, 8, 1), np.uint8)))
+    assert view.shown_columns == 4 and view.shown_captions == []
+
+
+def test_the_gallery_reads_samples_through_the_plugin_registry(qtbot, tmp_path):
+    from studio.plugins import load_plugins
+    from studio.ui.sample_views import GenericView, PointsView
+
+    manager = load_plugins()
+    path = Points(points=np.zeros((3, 2)), metrics={"spread": 0.5}).save(tmp_path / "step_0000001")
+    gallery = SampleGallery(registry=manager)
+    qtbot.addWidget(gallery)
+    gallery.load_run([(1, path)])
+    assert isinstance(gallery.view, PointsView)
+    manager.set_enabled("samples", False)
+    gallery.plugins_changed()
+    assert isinstance(gallery.view, GenericView)
+    assert "plugin samples, which is disabled" in gallery.view.message.text()
+    assert "spread: 0.5" in gallery.view.caption.text()
