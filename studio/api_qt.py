@@ -60,6 +60,18 @@ from studio.ui.tasks import run_in_thread
 NO_RUN = "Train a model or open a run to sample from it."
 
 
+class _Current:
+    """The token of the sample in progress, cancelled when the widget is destroyed (a
+    plain object: it outlives the widget's Python wrapper)."""
+
+    def __init__(self) -> None:
+        self.token: CancelToken | None = None
+
+    def cancel(self, *_: Any) -> None:
+        if self.token is not None:
+            self.token.cancel()
+
+
 @dataclass
 class SamplingContext:
     """What the app hands a sampling widget: the model and a way to resolve runs."""
@@ -90,7 +102,7 @@ class SamplingWidget(QWidget):
         self._handle: RunHandle | None = None
         self._sampler = None
         self._busy = False
-        self._token: CancelToken | None = None
+        self._current = _Current()
         self._worker: GeneratorWorker | None = None
         self._last_seed = 0
         outer = QVBoxLayout(self)
@@ -120,7 +132,7 @@ class SamplingWidget(QWidget):
         outer.addLayout(self.body, 1)
         self.generate_button.setEnabled(False)
         self.stop_button.setEnabled(False)
-        self.destroyed.connect(self._cancel_token)
+        self.destroyed.connect(self._current.cancel)
 
     # --- the run -------------------------------------------------------------------
     @property
@@ -205,7 +217,7 @@ class SamplingWidget(QWidget):
             options = {**(options or {}), **legacy}
         self._busy = True
         self._last_seed = seed
-        self._token = CancelToken()
+        token = self._current.token = CancelToken()
         self.generate_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText("Sampling...")
@@ -219,18 +231,13 @@ class SamplingWidget(QWidget):
             on_done=self._deliver_done,
             on_error=self._deliver_error,
             on_cancelled=self._deliver_cancelled,
-            token=self._token,
+            token=token,
         )
 
     def stop(self) -> None:
         """Cancel the sample being made (Stop); the parts shown so far stay."""
-        if self._token is not None:
-            self._token.cancel()
+        self._current.cancel()
         self.stop_button.setEnabled(False)
-
-    def _cancel_token(self, *_: Any) -> None:
-        if self._token is not None:
-            self._token.cancel()
 
     def _finish(self) -> None:
         self._busy = False

@@ -142,3 +142,17 @@ def test_classifier_widget_classifies_a_typed_text(qtbot, plugins, tmp_path):
         widget.generate_button.click()
     assert len(blocker.args[0].texts) == 3
     assert "Held-out accuracy" in widget.status.text()
+
+
+def test_closing_the_widget_while_it_streams_cancels_the_sample(qtbot, plugins, tmp_path):
+    source = train_tiny(plugins, tmp_path / "r", "lstm")
+    widget = make_widget(qtbot, plugins, source)
+    widget.set_run(tmp_path / "r")
+    widget.options_form.editor("max_new_tokens").setValue(4096)
+    widget.generate_button.click()
+    qtbot.waitUntil(lambda: len(widget.view.toPlainText()) > 5, timeout=60_000)
+    worker = widget._worker  # the test looks inside: no public way to reach it
+    assert worker is not None and worker.is_running
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: worker.abort_requested, timeout=60_000)
+    qtbot.waitUntil(lambda: not worker.is_running, timeout=60_000)  # ended, nothing shown
