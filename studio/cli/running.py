@@ -92,7 +92,12 @@ def _run_engine(engine, manager: PluginManager | None = None) -> int:
                 from studio.core.distributed import teardown
 
                 teardown(clean=result is not None and result.state != "failed")
-        return _report(engine, result, manager, bool(first_sigint), terminated["yes"])
+        code = _report(engine, result, manager, bool(first_sigint), terminated["yes"])
+        if engine.dist.enabled:  # a torchrun worker: out, without finalization
+            from studio.core.distributed import exit_now
+
+            exit_now(code)
+        return code
     finally:
         # Only now: a Ctrl-C during the final checkpoint, the teardown or the report is
         # the same request, not a KeyboardInterrupt traceback.

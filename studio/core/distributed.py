@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -134,10 +136,20 @@ def average_values(
 
 
 def teardown(clean: bool = True) -> None:
-    """Leave the process group. After a clean end the ranks first wait for each other:
-    a rank that tears gloo down while a peer is still using it can abort the peer at
-    exit ("terminate called without an active exception"). After a failure there may
-    be no peer left to wait for."""
+    """Leave the process group, completely, while the interpreter is fully alive.
+
+    After a clean end the ranks first wait for each other: a rank that tears gloo down
+    while a peer is still using it breaks the peer's last collective. After a failure
+    there may be no peer left to wait for.
+
+    Why a finished rank could still abort at exit ("terminate called without an active
+    exception", exit -6): ``destroy_process_group`` unregisters the group, but its C++
+    objects (gloo's worker threads and the work items they hold, with their tensors)
+    live until the last Python reference goes, which a reference cycle can postpone to
+    interpreter finalization; destroying them then needs the GIL of an interpreter
+    being torn down, and the process aborts. So the references are dropped and
+    collected here; :func:`exit_now` then leaves without finalization at all.
+    """
     if not (dist.is_available() and dist.is_initialized()):
         return
     if clean:
@@ -145,3 +157,15 @@ def teardown(clean: bool = True) -> None:
         with contextlib.suppress(Exception):
             dist.barrier()
     dist.destroy_process_group()
+    gc.collect()  # the group's C++ objects go now, not during finalization
+
+
+def exit_now(code: int) -> None:
+    """End a distributed worker process: flush what it printed, then exit without the
+    interpreter's finalization (nothing is left to clean up once :func:`teardown`
+    has run and the run folder is closed, and finalization is where gloo's threads
+    could still abort the process, turning a finished job into a failed one)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -433,7 +434,9 @@ class Workbench:
             record = run.record()
         except RunDirError as exc:
             return str(exc)
-        if run.live_state() in LIVE_STATES:
+        # Under torchrun only rank 0 writes (and locks) the run: the other ranks of the
+        # same job would otherwise find it "training in another process".
+        if run.live_state() in LIVE_STATES and os.environ.get("RANK", "0") == "0":
             pid = run.writer_pid() or run.status().get("pid")
             return f"{run.name} is training in another process" + (f" (pid {pid})" if pid else "")
         if record.model not in self.manager.models:
