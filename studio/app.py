@@ -95,16 +95,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.safe_mode:
         window.setWindowTitle(window.windowTitle() + " (safe mode: built-in plugins only)")
     if args.model:
-        index = window.model_combo.findData(args.model)
-        if index >= 0:
-            window.model_combo.setCurrentIndex(index)
+        from studio.core.workbench import WorkbenchError
+
+        try:
+            window.workbench.set_model(args.model)
+        except WorkbenchError as exc:
+            window.notify("error", f"--model: {exc}")
     window.show()
     if args.screenshot:
         from studio.ui.screenshot import ScreenshotScript
 
         script = ScreenshotScript(window, args.screenshot, args.train_steps)
         script.start()
-    return app.exec()
+    from studio.ui.quit_signals import QuitOnSignal
+
+    # SIGTERM (a logout, a service manager, kill) and Ctrl-C in the terminal stop a run
+    # at the end of its step with a checkpoint, then quit (exit 130, as the CLI).
+    quitter = QuitOnSignal(window)
+    try:
+        return app.exec()
+    finally:
+        quitter.uninstall()
 
 
 if __name__ == "__main__":

@@ -134,7 +134,22 @@ def studio_manager(request: pytest.FixtureRequest) -> PluginManager:
 @pytest.fixture
 def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager):
     """The main window (offscreen under ``QT_QPA_PLATFORM=offscreen``) with only the
-    plugins under test, on a temporary workspace and settings file."""
+    plugins under test, on a temporary workspace and settings file; closed after the
+    test (a run still training is stopped first).
+
+    What the window trains is held by ``window.workbench`` (``studio.core.workbench``);
+    the widgets show it. Select a model and train it as a user would::
+
+        studio_window.workbench.set_model("my-model")  # the model box follows
+        studio_window.form.steps.setValue(20)
+        with qtbot.waitSignal(studio_window.session.finished, timeout=120_000) as done:
+            studio_window.train_action.trigger()
+        assert done.args[0].state == "finished"
+        widget = studio_window.explore.currentWidget()  # the model's sampling widget
+
+    ``window.workbench.select_dataset(id)`` selects an embedded dataset (a model that
+    trains on it is picked if the current one does not); ``window.open_run(path)``
+    shows a run and points the sampling widget at it."""
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt
     from PySide6.QtCore import QSettings
 

@@ -1,38 +1,28 @@
 """The main window: datasets and runs on the left, training curves, samples and the
-model's own sampling widget in the middle, the config form on the right."""
+model's own sampling widget in the middle, the config form on the right.
+
+The window builds the widgets and wires them; its collaborators do the work, each
+with its own state: ``RunView`` (the run on screen), ``TrainingController`` (the
+window's own run), ``ExploreStack`` (sampling widgets), ``PluginsController``."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
-    QStackedWidget,
     QTabWidget,
-    QToolBar,
     QWidget,
 )
 
-from studio.api_qt import SamplingContext
-from studio.core.config import ConfigError
-from studio.core.contributions import DatasetSpec
-from studio.core.errors import DatasetError
-from studio.core.listener import EngineResult
-from studio.core.rundir import RunDir, RunDirError, new_run_path
-from studio.core.session import create_engine, resume_engine
-from studio.core.timefmt import format_eta
+from studio.core.rundir import RunDir, RunDirError
+from studio.core.workbench import Workbench
 from studio.plugins import PluginManager
 from studio.ui.compare_view import CompareView
 from studio.ui.config_form import ConfigForm
@@ -40,41 +30,66 @@ from studio.ui.dataset_browser import DatasetBrowser
 from studio.ui.dataset_preview import DatasetPreview
 from studio.ui.loss_plot import LossPlot
 from studio.ui.notifications import Notifications
+from studio.ui.plugin_dialog import PluginDialog
 from studio.ui.run_list import RunList
 from studio.ui.sample_gallery import SampleGallery
 from studio.ui.tasks import run_in_thread
-from studio.ui.training_bridge import TrainingSession
-from studio.ui.window_plugins import PluginsMixin
-from studio.ui.window_runs import RunsMixin
+from studio.ui.window_explore import ExploreStack
+from studio.ui.window_plugins import PluginsController
+from studio.ui.window_runs import RunView
+from studio.ui.window_status import RunStatus
+from studio.ui.window_toolbar import MainToolbar
+from studio.ui.window_training import TrainingController
+from studio.ui.window_workbench import WorkbenchView
 
 
-class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
+class MainWindow(QMainWindow):
+    closed = Signal()  # the window has closed (after a run it trained has stopped)
+
     def __init__(self, plugins: PluginManager, settings: QSettings, workspace: Path) -> None:
         super().__init__()
         self.plugins = plugins
         self.settings = settings
         self.workspace = Path(workspace)
         self.workspace.mkdir(parents=True, exist_ok=True)
-        self.session = TrainingSession(self)
-        self.session.updates.connect(self._on_updates)
-        self.session.started.connect(self._on_started)
-        self.session.finished.connect(self._on_finished)
-        self.current_run: Path | None = None
-        self._follow_offset = 0
-        self._follow_samples: set[int] = set()
         self._closing = False
-        self._last_status = 0.0
-        self.sampling_widgets: dict[str, QWidget] = {}
+        # What is about to be trained, and its rules; the widgets show it.
+        self.workbench = Workbench(plugins, self.workspace)
         self.setWindowTitle("GenAI Studio")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self._build_central()
         self._build_docks()
-        self._build_toolbar()
-        self._build_status()
-        self._populate()
+        self.toolbar = MainToolbar(
+            self,
+            add_data=self._add_data,
+            train=self.start_training,
+            pause=lambda: self.training.set_paused(True),
+            stop=self.stop_training,
+            resume=self.resume,
+            plugins=self.show_plugins,
+        )
+        self.addToolBar(self.toolbar)
+        bar = self.toolbar
+        self.model_combo, self.train_action, self.pause_action = bar.model_box, bar.train, bar.pause
+        self.stop_action, self.resume_action = bar.stop, bar.resume
+        self.status = RunStatus(self.statusBar())
+        self.progress, self.run_label = self.status.progress, self.status.label
+        self.rate_label, self.device_label = self.status.rate, self.status.device
+        self.run_view = RunView(self.loss_plot, self.gallery, self.status)
+        self.training = TrainingController(self, plugins, self.workbench, self.run_view)
+        self.session = self.training.session
+        self.plugin_side = PluginsController(self, plugins, settings, self, self.refresh_plugins)
+        self.bench_view = WorkbenchView(
+            self, self.workbench, plugins, self.model_combo, self.form, self.datasets
+        )
+        self.datasets.set_datasets(plugins.datasets)
+        self.datasets.readers = plugins.readers
+        self.datasets.restore_registered()
+        self.bench_view.show_models()
+        self.plugin_side.report_load_problems(self.notify)
         self._restore_settings()
-        self._set_running(False)
+        self.update_actions()
         self.follow_timer = QTimer(self, interval=1000)
         self.follow_timer.timeout.connect(self._follow_run)
         self.follow_timer.start()
@@ -84,19 +99,20 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
     def _build_central(self) -> None:
         self.tabs = QTabWidget()
         self.loss_plot = LossPlot()
-        self.gallery = SampleGallery()
-        self.explore = QStackedWidget()
-        self.explore_placeholder = QLabel(
-            "This model has no sampling widget.", alignment=Qt.AlignmentFlag.AlignCenter
-        )
-        self.explore.addWidget(self.explore_placeholder)
-        self.tabs.addTab(self.loss_plot, "Training")
-        self.tabs.addTab(self.gallery, "Samples")
-        self.tabs.addTab(self.explore, "Explore")
+        self.gallery = SampleGallery(registry=self.plugins)
+        self.explore = ExploreStack(self.plugins, self.notify)
+        self.explore_placeholder = self.explore.placeholder
+        self.sampling_widgets = self.explore.widgets
         self.data_preview = DatasetPreview()
-        self.tabs.addTab(self.data_preview, "Data")
-        self.compare = CompareView()
-        self.tabs.addTab(self.compare, "Compare")
+        self.compare = CompareView(registry=self.plugins)
+        for widget, title in (
+            (self.loss_plot, "Training"),
+            (self.gallery, "Samples"),
+            (self.explore, "Explore"),
+            (self.data_preview, "Data"),
+            (self.compare, "Compare"),
+        ):
+            self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -108,7 +124,6 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
 
     def _build_docks(self) -> None:
         self.datasets = DatasetBrowser(self.workspace, self.settings)
-        self.datasets.dataset_selected.connect(self._on_dataset_selected)
         self.datasets.dropped_selected.connect(self.show_dropped)
         self.datasets.listing.connect(self._show_listing)
         self.datasets.message.connect(self.notify)
@@ -118,9 +133,8 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         self.runs.folders_changed.connect(lambda f: self.settings.setValue("runs/folders", f))
         self.runs.compare_requested.connect(self.compare_runs)
         self.form = ConfigForm()
-        self.form.tensorboard.setChecked(
-            self.settings.value("training/tensorboard", False, type=bool)
-        )
+        tensorboard = self.settings.value("training/tensorboard", False, type=bool)
+        self.form.tensorboard.setChecked(tensorboard)
         self.form.tensorboard.toggled.connect(
             lambda on: self.settings.setValue("training/tensorboard", on)
         )
@@ -133,74 +147,13 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         self.dataset_dock = self._dock("Datasets", self.datasets, left)
         self.runs_dock = self._dock("Runs", self.runs, left)
         self.config_dock = self._dock("Config", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.messages_dock = self._dock(
-            "Messages", self.notifications, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.messages_dock = self._dock("Messages", self.notifications, bottom)
         self.datasets.setMinimumWidth(220)
         self.runs.setMinimumWidth(220)
-        self.resizeDocks(
-            [self.dataset_dock, self.config_dock], [290, 320], Qt.Orientation.Horizontal
-        )
+        horizontal = Qt.Orientation.Horizontal
+        self.resizeDocks([self.dataset_dock, self.config_dock], [290, 320], horizontal)
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main")
-        bar.setObjectName("toolbar-main")
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
-        self.add_data_action = QAction("Add data...", self)
-        self.add_data_action.triggered.connect(self._add_data)
-        bar.addAction(self.add_data_action)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Model "))
-        self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(220)
-        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
-        bar.addWidget(self.model_combo)
-        bar.addSeparator()
-        self.train_action = QAction("Train", self, shortcut=QKeySequence("Ctrl+T"))
-        self.train_action.triggered.connect(self.start_training)
-        self.pause_action = QAction("Pause", self)
-        self.pause_action.triggered.connect(lambda: self._pause(True))
-        self.stop_action = QAction("Stop", self)
-        self.stop_action.triggered.connect(self.stop_training)
-        self.resume_action = QAction("Resume", self)
-        self.resume_action.triggered.connect(self.resume)
-        for action in (self.train_action, self.pause_action, self.stop_action, self.resume_action):
-            bar.addAction(action)
-        bar.addSeparator()
-        self.plugins_action = QAction("Plugins", self)
-        self.plugins_action.triggered.connect(self.show_plugins)
-        bar.addAction(self.plugins_action)
-        self._wire_plugins()
-
-    def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.run_label = QLabel("No run")
-        self.progress = QProgressBar()
-        self.progress.setFixedWidth(320)
-        self.progress.setFormat("step %v / %m")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.rate_label = QLabel("")
-        self.rate_label.setFixedWidth(230)
-        self.run_label.setMinimumWidth(200)
-        self.device_label = QLabel("device: auto")
-        sb.addWidget(self.run_label)
-        sb.addWidget(self.progress)
-        sb.addWidget(self.rate_label)
-        sb.addPermanentWidget(self.device_label)
-
-    def _populate(self) -> None:
-        self.datasets.set_datasets(self.plugins.datasets)
-        self.datasets.readers = self.plugins.readers
-        self.datasets.restore_registered()
-        self.fill_model_combo()
-        for rec in self.plugins.problems():
-            for message, details in rec.errors:
-                self.notify("error", f"plugin {rec.name}: {message}", details)
-        if not self.plugins.models:
-            self.notify("error", "no model plugins are loaded; see Plugins for why", "")
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -211,10 +164,10 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        last = self.settings.value("last_model", "")
-        index = self.model_combo.findData(last) if last else -1
-        self.model_combo.setCurrentIndex(max(0, index))
-        self._on_model_changed(self.model_combo.currentIndex())
+        last = str(self.settings.value("last_model", "") or "")
+        first = self.model_combo.itemData(0)
+        if last in self.plugins.models or first is not None:
+            self.bench_view.select_model(last if last in self.plugins.models else first)
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -225,146 +178,72 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
 
     def _warm_up(self) -> None:
         """List devices off the GUI thread, after the window shows, in a child process:
-        torch is loaded into the window's process only when a run or sampling starts."""
+        torch is loaded into the window's process only when a run or sampling starts.
+        The answer takes seconds: it is dropped if the window is gone by then."""
         from studio.core.devices_names import probe_devices
 
-        run_in_thread(probe_devices, self._devices_probed, self._probe_failed)
+        run_in_thread(
+            probe_devices,
+            self.form.set_devices,
+            lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
+            receiver=(self, self.form, self.form.device),
+        )
 
-    # The probe takes seconds; the window may have been closed and deleted by then.
-    def _devices_probed(self, devices: list[str]) -> None:
-        if shiboken6.isValid(self) and shiboken6.isValid(self.form.device):
-            self.form.set_devices(devices)
-
-    def _probe_failed(self, message: str, details: str) -> None:
-        if shiboken6.isValid(self):
-            self.notify("error", f"torch failed to load: {message}", details)
-
-    # --- helpers -------------------------------------------------------------------
-    @property
-    def model_id(self) -> str | None:
-        return self.model_combo.currentData()
-
+    # --- the host side of the collaborators (WindowHost) ---------------------------
     @Slot(str, str, str)
     def notify(self, level: str, text: str, details: str = "") -> None:
         self.notifications.notify(level, text, details)
         self.statusBar().showMessage(text, 8000)
 
-    def _set_running(self, running: bool, paused: bool = False) -> None:
-        self.train_action.setEnabled(not running and self.model_id is not None)
-        self.pause_action.setEnabled(running and not paused)
-        self.stop_action.setEnabled(running)
-        self.resume_action.setEnabled(paused or (not running and self._resumable()))
-        self.model_combo.setEnabled(not running)
+    def update_actions(self) -> None:
+        running = self.training.is_running()
+        problem = None if running else self._resume_problem()
+        can_train = self.model_id in self.plugins.models
+        self.toolbar.set_state(running, running and self.training.paused, can_train, problem)
         self.form.setEnabled(not running)
 
-    def _resumable(self) -> bool:
-        if self.current_run is None:
-            return False
-        run = RunDir(self.current_run)
-        live = run.live_state() not in ("running", "paused")
-        return run.latest_checkpoint() is not None and live
+    def run_shown(self) -> None:
+        """Show the current model's sampling widget, sampling from the run on screen
+        if that run is of this model."""
+        run = self.run_view.path
+        if run is not None and self.run_view.model_id() != self.model_id:
+            run = None
+        self.explore.show_for(self.model_id, run)
 
-    def _dataset_for(self, model_id: str) -> DatasetSpec | None:
-        """The selected dataset (embedded or dropped) if the model trains on it, else
-        the model's default. Raises ``DatasetError`` if a dropped path has gone."""
-        spec = self.plugins.models[model_id]
-        selected = self.datasets.selected_id()
-        datasets = self.plugins.datasets
-        if selected in datasets and datasets[selected].kind in spec.dataset_kinds:
-            return datasets[selected]
-        path = self.datasets.selected_path()
-        if path is not None:
-            reader, loaded, _size = self.datasets.loaded[path]
-            if loaded.kind in spec.dataset_kinds and reader.id in self.plugins.readers:
-                return self.plugins.dataset_from_path(path, reader.id)
-        return datasets.get(spec.default_dataset or "")
+    def training_ended(self) -> None:
+        self.runs.refresh()
+        if self._closing:
+            self.session.wait(30_000)
+            self.close()
 
-    def sampling_widget(self, model_id: str) -> QWidget | None:
-        """The model's sampling widget, built on first use (errors are reported)."""
-        if model_id in self.sampling_widgets:
-            return self.sampling_widgets[model_id]
-        spec = self.plugins.models[model_id]
-        widget = None
-        if spec.widget_factory is not None:
-            try:
-                widget = spec.widget_factory(SamplingContext(spec, self.plugins.resolve_run))
-            except Exception as exc:
-                import traceback
+    # --- state ---------------------------------------------------------------------
+    @property
+    def model_id(self) -> str | None:
+        """The workbench's current model."""
+        return self.workbench.model_id
 
-                self.notify(
-                    "error",
-                    f"plugin {self.plugins.owner('model', spec.id)}: the sampling widget of "
-                    f"{spec.id} failed to build: {exc}",
-                    traceback.format_exc(),
-                )
-        if widget is not None:
-            self.explore.addWidget(widget)
-        self.sampling_widgets[model_id] = widget
-        return widget
+    @property
+    def current_run(self) -> Path | None:
+        """The run on screen (trained here, opened, or followed)."""
+        return self.run_view.path
 
-    def _show_widget_for(self, model_id: str) -> None:
-        widget = self.sampling_widget(model_id)
-        self.explore.setCurrentWidget(widget or self.explore_placeholder)
-        if widget is not None and hasattr(widget, "set_run"):
-            run = self.current_run
-            if run is not None:
-                try:
-                    if RunDir(run).record().model != model_id:
-                        run = None
-                except RunDirError:
-                    run = None
-            widget.set_run(run)
+    def _resume_problem(self) -> str | None:
+        """Why the run on screen cannot be continued (None: it can). The run's dataset
+        path is checked when Resume is pressed: the user is asked then."""
+        if self.run_view.path is None:
+            return "open a run to continue it"
+        return self.workbench.resume_problem(self.run_view.path, trust_dataset_path=True)
 
-    # --- slots: model, data ----------------------------------------------------------
-    def _on_model_changed(self, index: int) -> None:
-        model_id = self.model_combo.itemData(index)
-        if model_id is None:
-            return
-        spec = self.plugins.models[model_id]
-        try:
-            dataset = self._dataset_for(model_id)
-        except DatasetError as exc:
-            self.notify("error", str(exc))
-            dataset = None
-        if dataset is None:
-            self.form.set_model(spec, "")
-        else:
-            self.form.set_model(spec, dataset.id, dataset.reader)
-            if dataset.path is None:
-                self.datasets.select(dataset.id)
-        self._show_widget_for(model_id)
-        self._set_running(self.session.is_running())
-
-    def _on_dataset_selected(self, dataset_id: str) -> None:
-        spec = self.plugins.models.get(self.model_id or "")
-        if spec is None or self.session.is_running():
-            return
-        kind = self.plugins.datasets[dataset_id].kind
-        if kind in spec.dataset_kinds:
-            self.form.set_dataset(dataset_id)
-            return
-        for model in self.plugins.models.values():  # pick a model that trains on it
-            if kind in model.dataset_kinds:
-                self.model_combo.setCurrentIndex(self.model_combo.findData(model.id))
-                self.form.set_dataset(dataset_id)
-                return
-        self.notify("warning", f"no installed model trains on {kind} data")
-
+    # --- data --------------------------------------------------------------------------
     @Slot(str)
     def show_dropped(self, path: str) -> None:
-        """Preview a dropped dataset in the Data tab and make it the training data of
-        the current model, or of a model that trains on it."""
+        """Preview a dropped dataset in the Data tab and select it (the workbench picks
+        a model that trains on it if the current one does not)."""
         reader, loaded, size = self.datasets.loaded[path]
         models = [m for m in self.plugins.models.values() if loaded.kind in m.dataset_kinds]
         self.data_preview.show_dataset(path, reader, loaded, [m.name for m in models], size)
         self.tabs.setCurrentWidget(self.data_preview)
-        if self.session.is_running() or not models:
-            return
-        spec = self.plugins.models.get(self.model_id or "")
-        if spec is not None and loaded.kind in spec.dataset_kinds:
-            self.form.set_dataset(path, reader.id)
-        else:  # the model change picks the selected dropped dataset up
-            self.model_combo.setCurrentIndex(self.model_combo.findData(models[0].id))
+        self.bench_view.select_dropped(path, reader.id, loaded.kind)
 
     @Slot(list)
     def compare_runs(self, paths: list) -> None:
@@ -389,139 +268,90 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
     def dropEvent(self, event) -> None:
         self.datasets.dropEvent(event)
 
-    # --- training --------------------------------------------------------------------
-    def start_training(self) -> bool:
-        if self.session.is_running() or self.model_id is None:
-            return False
-        model_id = self.model_id
-        try:
-            dataset = self._dataset_for(model_id)
-        except DatasetError as exc:
-            self.notify("error", f"cannot train on the selected data: {exc}")
-            return False
-        if dataset is None:
-            self.notify("error", f"{model_id}: choose a dataset it can train on")
-            return False
-        try:
-            config, settings = self.form.values()
-        except ConfigError as exc:
-            self.notify("error", f"invalid setting: {exc}")
-            return False
-        source = self.plugins.model_source(model_id)
-        run_path = new_run_path(self.workspace, model_id)
-        self._begin(f"{run_path.name}: starting...", settings.steps)
+    # --- plugins and runs ---------------------------------------------------------
+    def show_plugins(self) -> PluginDialog:
+        """Open the plugin manager (non-modal: training and sampling go on)."""
+        return self.plugin_side.show()
 
-        def make_engine(listener):
-            return create_engine(source, dataset, config, settings, run_path, listener)
+    def refresh_plugins(self) -> None:
+        """Show the models, datasets and readers of the plugins as they are now (after
+        a plugin was enabled, disabled, installed or uninstalled)."""
+        self.datasets.set_datasets(self.plugins.datasets)
+        self.datasets.readers = self.plugins.readers
+        self.explore.drop_missing()
+        self.gallery.plugins_changed()  # a sample kind's plugin may have come or gone
+        if not self.training.is_running():
+            shown = self.run_view.record()
+            if shown is not None and shown.model not in self.plugins.models:
+                # The model box cannot show its model: show no run rather than a run
+                # of one model beside another model's box.
+                reason = self.plugin_side.unavailable(shown.model, shown.plugin)
+                self.notify("warning", f"{self.run_view.path.name}: {reason}")
+                self.run_view.close(f"No run ({reason})")
+        self.bench_view.plugins_changed()
+        self.update_actions()
 
-        self.session.start(make_engine)
-        self.settings.setValue("last_model", model_id)
-        return True
-
-    def _begin(self, label: str, total: int) -> None:
-        self.loss_plot.clear()
-        self.loss_plot.set_total(total)
-        self.gallery.clear()
-        self.run_label.setText(label)
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(0)
-        self.rate_label.setText("")
-        self._set_running(True)
-        self.tabs.setCurrentWidget(self.loss_plot)
-
-    def resume(self) -> None:
-        """Unpause a paused run, or continue the current run from its last checkpoint."""
-        if self.session.is_running():
-            self._pause(False)
+    @Slot(str)
+    def open_run(self, path: str) -> None:
+        """Show a run's curves and samples (finished, or live in another process)."""
+        if self.training.is_running():
+            self.notify("warning", "stop the current training before opening another run")
             return
-        if self.current_run is None:
-            return
-        run = RunDir(self.current_run)
         try:
-            record = run.record()
+            record = RunDir(path).record()
         except RunDirError as exc:
             self.notify("error", str(exc))
             return
-        done = run.checkpoint_steps()[-1] if run.checkpoint_steps() else 0
-        target = self.form.steps.value()
-        if target <= done:
-            target = done + target
-        self._begin(f"{run.name}: resuming...", target)
-        path = run.path
+        if record.model not in self.plugins.models:
+            reason = self.plugin_side.unavailable(record.model, record.plugin)
+            self.notify("error", f"{Path(path).name} cannot be shown: {reason}")
+            return
+        self.run_view.open(path)
+        self.workbench.show_run(record)
+        self.form.show_run(record)
+        self.run_shown()
+        self.update_actions()
 
-        def make_engine(listener):
-            return resume_engine(
-                path, self.plugins.resolve_run, total_steps=target, listener=listener
-            )
+    def _follow_run(self) -> None:
+        if not self.training.is_running():
+            self.run_view.follow()
 
-        self.session.start(make_engine)
-        # What the run logged past its checkpoint is redone by the resumed engine.
-        self.loss_plot.add_rows([r for r in run.read_metrics() if r.get("step", 0) <= done])
-        self.gallery.load_run([(s, p) for s, p in run.sample_files() if s <= done])
-        self.notify("info", f"resuming {run.name} ({record.model}) from step {done} to {target}")
+    # --- training --------------------------------------------------------------------
+    def start_training(self) -> bool:
+        """Train a new run on what the workbench holds (False: refused, and why)."""
+        if self.training.is_running() or self.model_id is None:
+            return False
+        if not (self.bench_view.checked_values() and self.training.train()):
+            return False
+        self.tabs.setCurrentWidget(self.loss_plot)
+        self.settings.setValue("last_model", self.model_id)
+        return True
 
-    def _pause(self, paused: bool) -> None:
-        self.session.set_paused(paused)
+    def confirm_dataset_path(self, run: str, path: str) -> bool:
+        """Ask before reading a dataset path named by a run made elsewhere."""
+        answer = QMessageBox.question(
+            self,
+            "Dataset of a run made elsewhere",
+            f"{run} was not made here. It reads its data from:\n\n{path}\n\nRead it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def resume(self) -> None:
+        """Unpause a paused run, or continue the run on screen from its checkpoint."""
+        if self.training.is_running():
+            self.training.set_paused(False)
+            return
+        run = self.run_view.run
+        steps = self.form.steps.value()
+        if run and self.training.resume(run, steps, self.confirm_dataset_path):
+            self.tabs.setCurrentWidget(self.loss_plot)
+        self.update_actions()
 
     def stop_training(self) -> None:
-        self.session.stop()
+        self.training.stop()
         self.stop_action.setEnabled(False)
 
-    @Slot(str)
-    def _on_started(self, path: str) -> None:
-        self.current_run = Path(path)
-        self.run_label.setText(self.current_run.name)
-        if self.model_id:
-            self._show_widget_for(self.model_id)
-        self.runs.refresh()
-
-    @Slot(dict)
-    def _on_updates(self, batch: dict[str, Any]) -> None:
-        if batch["metrics"]:
-            self.loss_plot.add_rows(batch["metrics"])
-        run = RunDir(self.current_run) if self.current_run else None
-        for step, sample in batch["samples"]:
-            path = run.sample_stem(step).with_suffix(sample.suffix) if run else None
-            self.gallery.add_sample(step, sample, path)
-        for message, level in batch["events"]:
-            if level in ("ERROR", "WARNING"):
-                first, _, rest = message.partition("\n")
-                self.notify(level.lower(), first, rest)
-        for state, _step, _message in batch["states"]:
-            if state == "paused":
-                self._set_running(True, paused=True)
-                self.rate_label.setText("paused")
-            elif state == "running":
-                self._set_running(True)
-        step, total = batch["step"], batch["total"]
-        now = time.perf_counter()
-        # Data arrives ~15 times a second; text that a person reads changes 4 times.
-        if step is not None and total and (now - self._last_status > 0.25 or batch["states"]):
-            self._last_status = now
-            self.progress.setRange(0, total)
-            self.progress.setValue(step)
-            rate = batch["rate"]
-            if rate > 0 and self.pause_action.isEnabled():
-                self.rate_label.setText(
-                    f"{rate:,.1f} it/s   ETA {format_eta((total - step) / rate)}"
-                )
-                self.loss_plot.rate_label.setText(f"{rate:,.1f} steps/s")
-
-    @Slot(object)
-    def _on_finished(self, result: EngineResult) -> None:
-        level = "info" if result.state in ("finished", "stopped") else "error"
-        name = self.current_run.name if self.current_run else "run"
-        self.notify(level, f"{name}: {result.message}")
-        self._set_running(False)
-        self.rate_label.setText(result.state)
-        self.runs.refresh()
-        if self.model_id:
-            self._show_widget_for(self.model_id)
-        if self._closing:
-            self.session.wait(30_000)
-            self.close()
-
-    # --- dialogs and closing ------------------------------------------------------
+    # --- closing ----------------------------------------------------------------------
     def confirm_stop_on_close(self) -> bool:
         answer = QMessageBox.question(
             self,
@@ -532,15 +362,19 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def stop_and_close(self) -> None:
+        """Close without asking: a run in progress stops at the end of its step and
+        checkpoints first (what SIGTERM and Ctrl-C do)."""
+        self._closing = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.session.is_running():
+        if self.training.is_running():
             if self._closing or self.confirm_stop_on_close():
                 # Stop, let the engine checkpoint, and close when it reports back.
                 self._closing = True
-                self.session.stop()
+                self.training.stop()
                 self.run_label.setText("stopping: writing a checkpoint...")
-                event.ignore()
-                return
             event.ignore()
             return
         self.session.wait(30_000)
@@ -548,3 +382,4 @@ class MainWindow(RunsMixin, PluginsMixin, QMainWindow):
         self.follow_timer.stop()
         self.runs.timer.stop()
         super().closeEvent(event)
+        self.closed.emit()

@@ -2,10 +2,10 @@
 
 The engine runs in a ``QThread`` through a worker object (``moveToThread``). It
 reports through plain callbacks; the worker gathers them and emits one ``updates``
-signal at most every ``EMIT_INTERVAL_S`` (plus at once on state changes and at the
-end), so the GUI gets ~15 updates a second whatever the step rate. Signals are
-received by ``TrainingSession``, a QObject living in the GUI thread, so every slot
-that touches a widget runs on the GUI thread.
+signal (a frozen ``TrainingUpdate``) at most every ``EMIT_INTERVAL_S`` (plus at once
+on state changes and at the end), so the GUI gets ~15 updates a second whatever the
+step rate. Signals are received by ``TrainingSession``, a QObject living in the GUI
+thread, so every slot that touches a widget runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from studio.core.listener import EngineListener, EngineResult
+from studio.core.listener import (
+    EngineEvent,
+    EngineListener,
+    EngineResult,
+    SampleAt,
+    StateChange,
+    TrainingUpdate,
+)
 
 EMIT_INTERVAL_S = 1 / 15
 
@@ -26,7 +33,7 @@ EMIT_INTERVAL_S = 1 / 15
 class _Collector(EngineListener):
     """Runs in the training thread: buffers callbacks, asks the worker to emit."""
 
-    def __init__(self, emit: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, emit: Callable[[TrainingUpdate], None]) -> None:
         self._emit = emit
         self._lock = threading.Lock()
         self._last_emit = 0.0
@@ -37,35 +44,35 @@ class _Collector(EngineListener):
 
     def _reset(self) -> None:
         self.metrics: list[dict[str, Any]] = []
-        self.samples: list[tuple[int, Any]] = []
-        self.events: list[tuple[str, str]] = []
-        self.states: list[tuple[str, int, str]] = []
-        self.step = None
+        self.samples: list[SampleAt] = []
+        self.events: list[EngineEvent] = []
+        self.states: list[StateChange] = []
+        self.step: int | None = None
 
     def flush(self, force: bool = False) -> None:
         now = time.perf_counter()
         if not force and now - self._last_emit < EMIT_INTERVAL_S:
             return
         with self._lock:
-            batch = {
-                "metrics": self.metrics,
-                "samples": self.samples,
-                "events": self.events,
-                "states": self.states,
-                "step": self.step,
-                "total": self.total,
-                "rate": self.rate,
-            }
+            update = TrainingUpdate(
+                metrics=tuple(self.metrics),
+                samples=tuple(self.samples),
+                events=tuple(self.events),
+                states=tuple(self.states),
+                step=self.step,
+                total=self.total,
+                rate=self.rate,
+            )
             self._reset()
         self._last_emit = now
-        self._emit(batch)
+        self._emit(update)
 
     def on_start(self, step: int, total: int, device: str) -> None:
         self.total = total
         self._rate_mark = (time.perf_counter(), step)
         with self._lock:
             self.step = step
-            self.events.append((f"training on {device}", "INFO"))
+            self.events.append(EngineEvent(f"training on {device}", "INFO"))
         self.flush(force=True)
 
     def on_metrics(self, row: dict[str, Any]) -> None:
@@ -84,15 +91,15 @@ class _Collector(EngineListener):
 
     def on_sample(self, step: int, sample: Any) -> None:
         with self._lock:
-            self.samples.append((step, sample))
+            self.samples.append(SampleAt(step, sample))
 
     def on_event(self, message: str, level: str) -> None:
         with self._lock:
-            self.events.append((message, level))
+            self.events.append(EngineEvent(message, level))
 
     def on_state(self, state: str, step: int, message: str) -> None:
         with self._lock:
-            self.states.append((state, step, message))
+            self.states.append(StateChange(state, step, message))
             self.step = step
         self.flush(force=True)
 
@@ -101,7 +108,7 @@ class TrainingWorker(QObject):
     """Lives in the training thread. ``make_engine(listener)`` builds the engine there
     (so torch is imported and the model built off the GUI thread)."""
 
-    updates = Signal(dict)
+    updates = Signal(object)  # TrainingUpdate
     finished = Signal(object)  # EngineResult
     engine_ready = Signal(str)  # the run directory
 
@@ -109,6 +116,7 @@ class TrainingWorker(QObject):
         super().__init__()
         self._make_engine = make_engine
         self.engine = None
+        self.start_error: BaseException | None = None  # why the engine was not built
         self._stop_requested = False
         self._pause_requested = False
 
@@ -134,6 +142,7 @@ class TrainingWorker(QObject):
                 self.engine.pause()
             result = self.engine.run()
         except Exception as exc:
+            self.start_error = exc
             result = EngineResult(
                 "failed", 0, f"could not start training: {type(exc).__name__}: {exc}"
             )
@@ -145,7 +154,7 @@ class TrainingWorker(QObject):
 class TrainingSession(QObject):
     """GUI-thread owner of one training thread. Connect to its signals."""
 
-    updates = Signal(dict)
+    updates = Signal(object)  # TrainingUpdate
     finished = Signal(object)
     started = Signal(str)  # run directory
 
@@ -155,6 +164,7 @@ class TrainingSession(QObject):
         self.worker: TrainingWorker | None = None
         self.result: EngineResult | None = None
         self.run_path: str | None = None
+        self.start_error: BaseException | None = None
 
     def is_running(self) -> bool:
         """True from ``start`` until the engine has reported its result."""
@@ -166,6 +176,8 @@ class TrainingSession(QObject):
         if self.thread is not None:
             self.thread.wait()  # the previous thread has reported; let it end
         self.result = None
+        self.run_path = None
+        self.start_error = None
         self.thread = QThread()
         self.thread.setObjectName("training")
         self.worker = TrainingWorker(make_engine)
@@ -187,6 +199,7 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_finished(self, result: EngineResult) -> None:
         self.result = result
+        self.start_error = self.worker.start_error if self.worker is not None else None
         self.finished.emit(result)
 
     def stop(self) -> None:

@@ -1,88 +1,80 @@
-"""The main window's plugin side: the plugin manager dialog, showing plugins that
-were enabled, disabled, installed or uninstalled, and naming the plugin whose code
-failed. A mixin of ``MainWindow``, kept apart because it is one responsibility."""
+"""The main window's plugin side: the plugin manager dialog, the model box in the
+book's order, and naming the plugin whose code raised on the GUI thread."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox, QWidget
 
-from studio.core.listener import EngineResult
+from studio.core.contributions import ModelSpec
+from studio.plugins import PluginManager
 from studio.ui.plugin_dialog import PluginDialog
 from studio.ui.plugin_errors import PluginErrorGuard
+from studio.ui.window_host import WindowHost
 
 # The built-in models in the book's order (chapter 3 first: quick to train, easy to
 # see); other plugins' models follow in the order they were loaded.
 BOOK_ORDER = ("gan-shape", "gan-numbers", "gan-mlp", "dcgan", "cgan", "lstm", "gpt")
 
 
-def book_order(spec) -> int:
+def book_order(spec: ModelSpec) -> int:
     return BOOK_ORDER.index(spec.id) if spec.id in BOOK_ORDER else len(BOOK_ORDER)
 
 
-class PluginsMixin:
-    # --- plugins: the manager dialog, live changes, plugin errors --------------------
-    def _wire_plugins(self) -> None:
-        self.plugin_dialog: PluginDialog | None = None
-        self._last_error_event = ""
+class PluginsController:
+    """Owns the plugin dialog (``dialog``, made on first use) and the error guard; calls
+    ``on_change`` after a plugin was enabled, disabled, installed or uninstalled."""
+
+    def __init__(
+        self,
+        host: WindowHost,
+        plugins: PluginManager,
+        settings: QSettings,
+        parent: QWidget,
+        on_change: Callable[[], None],
+    ) -> None:
+        self.plugins, self.settings, self._parent = plugins, settings, parent
+        self._on_change = on_change
+        self.dialog: PluginDialog | None = None
         # A raise in a plugin's code on the GUI thread (its sampling widget) is reported
-        # with the plugin's name; a trainer's raise ends its run and is reported too.
-        self.plugin_guard = PluginErrorGuard(self.plugins, self.notify, self)
-        self.session.updates.connect(self._remember_error_event)
-        self.session.finished.connect(self._report_plugin_failure)
+        # with the plugin's name.
+        self.guard = PluginErrorGuard(plugins, host.notify, parent)
 
-    def show_plugins(self) -> PluginDialog:
+    def show(self) -> PluginDialog:
         """Open the plugin manager (non-modal: training and sampling go on)."""
-        if self.plugin_dialog is None:
-            self.plugin_dialog = PluginDialog(self.plugins, self.settings, self)
-            self.plugin_dialog.plugins_changed.connect(self.refresh_plugins)
-        self.plugin_dialog.refresh()
-        self.plugin_dialog.show()
-        self.plugin_dialog.raise_()
-        return self.plugin_dialog
+        if self.dialog is None:
+            self.dialog = PluginDialog(self.plugins, self.settings, self._parent)
+            self.dialog.plugins_changed.connect(self._on_change)
+        self.dialog.refresh()
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
 
-    def fill_model_combo(self, current: str | None = None) -> None:
-        """The installed models in the book's order, ``current`` selected if still there
-        (no change signal: callers decide what a change means)."""
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for spec in sorted(self.plugins.models.values(), key=book_order):
-            self.model_combo.addItem(spec.name, spec.id)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
-        self.model_combo.blockSignals(False)
+    def report_load_problems(self, notify: Callable[[str, str, str], None]) -> None:
+        for rec in self.plugins.problems():
+            for message, details in rec.errors:
+                notify("error", f"plugin {rec.name}: {message}", details)
+        if not self.plugins.models:
+            notify("error", "no model plugins are loaded; see Plugins for why", "")
 
-    def refresh_plugins(self) -> None:
-        """Show the models, datasets and readers of the plugins as they are now (after
-        a plugin was enabled, disabled, installed or uninstalled)."""
-        current = self.model_id
-        self.datasets.set_datasets(self.plugins.datasets)
-        self.datasets.readers = self.plugins.readers
-        for model_id in [m for m in self.sampling_widgets if m not in self.plugins.models]:
-            widget = self.sampling_widgets.pop(model_id)
-            if widget is not None:
-                self.explore.removeWidget(widget)
-                widget.deleteLater()
-        self.fill_model_combo(current)
-        spec = self.plugins.models.get(self.model_id or "")
-        if spec is None:
-            self.explore.setCurrentWidget(self.explore_placeholder)
-        elif not self.session.is_running() and self.form.spec is not spec:
-            self._on_model_changed(self.model_combo.currentIndex())
-        self._set_running(self.session.is_running())
+    def unavailable(self, model_id: str, plugin: str) -> str:
+        """Why a run's model cannot be used (its plugin disabled, failed or gone)."""
+        record = self.plugins.records.get(plugin)
+        if record is None:
+            return f"model {model_id} comes from plugin {plugin}, which is not installed"
+        if record.status != "loaded":
+            return f"model {model_id} comes from plugin {plugin}, which is {record.status}"
+        return f"plugin {plugin} no longer provides model {model_id}"
 
-    @Slot(dict)
-    def _remember_error_event(self, batch: dict[str, Any]) -> None:
-        for message, level in batch["events"]:
-            if level == "ERROR":
-                self._last_error_event = message
 
-    @Slot(object)
-    def _report_plugin_failure(self, result: EngineResult) -> None:
-        """Name the plugin whose model failed, and record it in the plugin manager."""
-        details, self._last_error_event = self._last_error_event, ""
-        if result.state != "failed" or self.model_id not in self.plugins.models:
-            return
-        name = self.plugins.owner("model", self.model_id)
-        self.plugins.records[name].errors.append((f"{self.model_id}: {result.message}", details))
-        self.notify("error", f"plugin {name} failed while training {self.model_id}", details)
+def fill_model_box(box: QComboBox, plugins: PluginManager, current: str | None) -> None:
+    """The installed models in the book's order, ``current`` selected if still there
+    (no change signal: the workbench decides what a change means)."""
+    box.blockSignals(True)
+    box.clear()
+    for spec in sorted(plugins.models.values(), key=book_order):
+        box.addItem(spec.name, spec.id)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    box.blockSignals(False)

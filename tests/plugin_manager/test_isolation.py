@@ -161,8 +161,17 @@ def test_a_sampling_widget_that_fails_to_build_is_reported(make_window):
     assert w.explore.currentWidget() is w.explore_placeholder
     [message] = [m for m in w.notifications.messages() if "failed to build" in m]
     assert "the widget factory broke" in message and "plugin bad_factory" in message
+    # The Explore tab says so too (not "This model has no sampling widget").
+    reason = (
+        "the sampling widget of bad-factory (plugin bad_factory) failed to build: "
+        "RuntimeError: the widget factory broke"
+    )
+    assert w.explore_placeholder.text() == reason
     w.model_combo.setCurrentIndex(w.model_combo.findData("gan-shape"))
     assert w.explore.currentWidget() is w.sampling_widgets["gan-shape"]
+    w.workbench.set_model("bad-factory")  # reported once, shown each time
+    assert w.explore_placeholder.text() == reason
+    assert len([m for m in w.notifications.messages() if "failed to build" in m]) == 1
 
 
 @pytest.mark.qt_no_exception_capture  # the guard reports, then hands on to the default hook
@@ -174,10 +183,10 @@ def test_show_sample_raising_on_the_gui_thread_names_the_plugin(qtbot, make_wind
     w = make_window(manager)
     w.model_combo.setCurrentIndex(w.model_combo.findData("bad-show"))
     widget = w.sampling_widgets["bad-show"]
-    from studio.ui.tasks import run_in_thread
+    from PySide6.QtCore import QTimer
 
-    # What request_sample does once the model has sampled: deliver it on the GUI thread.
-    run_in_thread(lambda: (Numbers(values=[1]), 3), widget._on_sampled)
+    # What sampling does once the model has sampled: show it from the GUI thread's loop.
+    QTimer.singleShot(0, lambda: widget.show_sample(Numbers(values=[1])))
     qtbot.waitUntil(lambda: any("plugin bad_show raised" in m for m in w.notifications.messages()))
     error, details = manager.records["bad_show"].errors[-1]
     assert "show_sample broke" in error and "show_sample" in details

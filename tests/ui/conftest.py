@@ -3,10 +3,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
+from studio.testing import close_windows
+
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, plugins):
-    """A main window on a temporary workspace and settings file; closed after the test."""
+    """A main window on a temporary workspace and settings file; closed after the test
+    by ``close_windows`` (training stopped and background jobs answered first, so no
+    result is delivered to a deleted widget)."""
     from studio.ui.main_window import MainWindow
 
     made = []
@@ -15,13 +19,9 @@ def make_window(qtbot, tmp_path, plugins):
         settings = QSettings(str(tmp_path / settings_name), QSettings.Format.IniFormat)
         w = MainWindow(manager or plugins, settings, tmp_path / "workspace")
         w.confirm_stop_on_close = lambda: True
-        qtbot.addWidget(w)
         w.show()
         made.append(w)
         return w
 
     yield make
-    for w in made:
-        if w.session.is_running():
-            w.session.stop()
-            w.session.wait(60_000)
+    close_windows(qtbot, made)

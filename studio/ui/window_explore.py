@@ -1,0 +1,78 @@
+"""The Explore tab: each model's own sampling widget, built on first use, or a page
+that says why there is none (the model has no widget, or its widget failed to build)."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
+
+from studio.api_qt import SamplingContext
+from studio.plugins import PluginManager
+
+NO_WIDGET = "This model has no sampling widget."
+Notify = Callable[[str, str, str], None]
+
+
+class ExploreStack(QStackedWidget):
+    """A stack of sampling widgets, one per model (``widgets``: model id -> widget, or
+    ``None`` once known to have none), and ``placeholder`` for models without one."""
+
+    def __init__(self, plugins: PluginManager, notify: Notify) -> None:
+        super().__init__()
+        self.plugins = plugins
+        self._notify = notify
+        self.widgets: dict[str, QWidget | None] = {}
+        self.failures: dict[str, str] = {}  # model id -> why its widget did not build
+        self.placeholder = QLabel(NO_WIDGET, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setMargin(24)
+        self.addWidget(self.placeholder)
+
+    def widget_for(self, model_id: str) -> QWidget | None:
+        """The model's sampling widget, built on first use; a factory that raises is
+        reported once, naming the plugin, and remembered with its reason."""
+        if model_id in self.widgets:
+            return self.widgets[model_id]
+        spec = self.plugins.models[model_id]
+        widget = None
+        if spec.widget_factory is not None:
+            try:
+                widget = spec.widget_factory(SamplingContext(spec, self.plugins.resolve_run))
+            except Exception as exc:
+                plugin = self.plugins.owner("model", spec.id)
+                reason = (
+                    f"the sampling widget of {spec.id} (plugin {plugin}) failed to build: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+                self.failures[model_id] = reason
+                self._notify("error", reason, traceback.format_exc())
+        if widget is not None:
+            self.addWidget(widget)
+        self.widgets[model_id] = widget
+        return widget
+
+    def show_for(self, model_id: str | None, run: Path | None) -> None:
+        """Show the model's widget sampling from ``run`` (a run of that model, or None),
+        or the placeholder saying why there is no widget."""
+        widget = self.widget_for(model_id) if model_id in self.plugins.models else None
+        if widget is None:
+            self.placeholder.setText(self.failures.get(model_id or "", NO_WIDGET))
+            self.setCurrentWidget(self.placeholder)
+            return
+        self.setCurrentWidget(widget)
+        if hasattr(widget, "set_run"):
+            widget.set_run(run)
+
+    def drop_missing(self) -> None:
+        """Forget the widgets of models no longer provided (a plugin was disabled or
+        uninstalled); a re-enabled plugin builds them afresh."""
+        for model_id in [m for m in self.widgets if m not in self.plugins.models]:
+            widget = self.widgets.pop(model_id)
+            self.failures.pop(model_id, None)
+            if widget is not None:
+                self.removeWidget(widget)
+                widget.deleteLater()
