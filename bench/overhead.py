@@ -12,11 +12,18 @@ Four loops, interleaved in rounds so that machine noise hits them alike:
 
 Prints JSON last: {"engine_vs_bare", "engine_headless_vs_bare", "engine_vs_bare_thread",
 ...}; target engine_vs_bare >= 0.95.
+
+``--competing-load``: the headless engine (what the CLI runs) on a machine shared with
+another job, a busy loop pinned to one core: steps/s with torch's defaults (a thread
+per core, OpenMP's spinning wait: the CLI before studio/core/threads.py) against the
+thread count and passive wait policy ``threads.configure`` picks, each in a fresh
+process (both must be set before torch loads). Prints JSON last.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -26,8 +33,15 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it (studio/app.py)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--child" not in sys.argv:  # as both entry points do, before torch loads
+    from studio.core.threads import configure
+
+    configure()
+elif os.environ.get("BENCH_POLICY") == "configure":
+    from studio.core.threads import configure
+
+    print(json.dumps({"policy": configure().reason}), file=sys.stderr)
 
 import torch
 
@@ -122,11 +136,74 @@ def engine_gui_loop(window, plugins, root: Path, steps: int, seed: int) -> float
     return steps / (done["t"] - t0)
 
 
+def _child(steps: int) -> None:
+    """One headless engine run in this fresh process; prints its steps/s."""
+    plugins = load_plugins()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine_loop(plugins, Path(tmp), 30, 0)  # warm-up
+        rate = engine_loop(plugins, Path(tmp), steps, 1)
+    print(json.dumps({"rate": rate, "threads": torch.get_num_threads()}))
+
+
+def competing_load(steps: int, rounds: int, timeout: float) -> None:
+    """Steps/s with and without the policy while a busy loop holds one core."""
+    import subprocess
+
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    with contextlib.suppress(AttributeError, OSError):  # not on Linux: unpinned
+        os.sched_setaffinity(busy.pid, {sorted(os.sched_getaffinity(0))[0]})
+    time.sleep(2.0)  # let the load average see it
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "MKL_", "GENAI"))}
+    variants = {"torch_defaults": {**base}, "policy": {**base, "BENCH_POLICY": "configure"}}
+    rates: dict[str, list[float]] = {k: [] for k in variants}
+    info: dict[str, int] = {}
+    try:
+        for _ in range(rounds):
+            for name, env in variants.items():
+                cmd = [sys.executable, __file__, "--child", "--steps", str(steps)]
+                try:
+                    done = subprocess.run(
+                        cmd, env=env, capture_output=True, text=True, timeout=timeout
+                    )
+                    row = json.loads(done.stdout.strip().splitlines()[-1])
+                    rates[name].append(row["rate"])
+                    info[f"{name}_threads"] = row["threads"]
+                except subprocess.TimeoutExpired:  # slower than steps/timeout
+                    rates[name].append(steps / timeout)
+                    info[f"{name}_timeouts"] = info.get(f"{name}_timeouts", 0) + 1
+    finally:
+        busy.kill()
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    print(
+        json.dumps(
+            {
+                "model": MODEL,
+                "steps": steps,
+                "rounds": rounds,
+                "cores": len(os.sched_getaffinity(0)),
+                "competing": "one busy-loop process pinned to one core",
+                "torch_defaults_steps_per_s": round(med["torch_defaults"], 1),
+                "policy_steps_per_s": round(med["policy"], 1),
+                "speedup": round(med["policy"] / med["torch_defaults"], 2),
+                "all": {k: [round(x, 1) for x in v] for k, v in rates.items()},
+                **info,
+            }
+        )
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--competing-load", action="store_true", help="see the module docstring")
+    ap.add_argument("--timeout", type=float, default=120.0, help="per run (competing load)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        return _child(args.steps)
+    if args.competing_load:
+        return competing_load(args.steps, args.rounds, args.timeout)
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
