@@ -120,6 +120,7 @@ class ConfigForm(QWidget):
         first = next(iter(spec.presets), CUSTOM)
         self.preset.setCurrentText(first)
         self._apply_preset(first)
+        self._update_command()  # also for a model without presets
 
     def set_dataset(self, dataset_id: str, reader: str | None = None) -> None:
         """The dataset the command line names: an embedded id, or a path and its reader."""

@@ -124,3 +124,18 @@ def test_show_run_reads_an_old_config_json(qtbot, plugins, tmp_path):
     assert (settings.steps, settings.seed, settings.sample_every) == (4321, 11, 50)
     assert (settings.validate_every, settings.keep_checkpoints) == (7, 2)
     assert form.preset.currentText() == "custom"
+
+
+def test_a_model_without_presets_shows_its_own_command(qtbot, plugins):
+    from dataclasses import replace
+
+    from studio.ui.config_form import ConfigForm
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.set_model(plugins.models["gan-shape"])
+    bare = replace(plugins.models["gan-numbers"], presets={}, default_steps=321)
+    form.set_model(bare)
+    command = form.command.toPlainText()
+    assert "--model gan-numbers" in command and "--steps 321" in command
+    assert form.preset.currentText() == "custom"
