@@ -6,7 +6,6 @@ single ``.py``) and uninstall with pip in a QProcess, streamed and cancellable.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QProcess, QSettings, Qt, Signal
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from studio import plugin_install as pi
 from studio.core.contributions import API_VERSION
 from studio.plugins import DISABLE_ENV, PluginManager, PluginRecord, disabled_from_env
+from studio.ui.plugin_installer import PluginInstaller
 
 # Contributions last: the longest text, stretched to the dialog's edge.
 COLUMNS = ["On", "Plugin", "Version", "Contract", "Status", "Source", "Contributes"]
@@ -93,9 +93,7 @@ class PluginDialog(QDialog):
         self.python = python  # whose environment pip installs into
         self.pip_options = tuple(pip_options)  # e.g. --index-url, or --no-index in tests
         self.plugin_dir = plugin_dir or pi.user_plugin_dir()
-        self.process: QProcess | None = None
-        self._stdout = ""
-        self._cancelled = False
+        self.installer = PluginInstaller(self)
         self.records: list[PluginRecord] = []
         self._build()
         self.refresh()
@@ -175,7 +173,7 @@ class PluginDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
-        self._set_busy(False)
+        self.set_busy(False)
 
     # --- the table ----------------------------------------------------------------
     def refresh(self) -> None:
@@ -231,7 +229,7 @@ class PluginDialog(QDialog):
         rec = self.selected()
         self.details.setPlainText(describe(rec) if rec else "")
         removable = rec is not None and not rec.builtin and bool(rec.dist or rec.path)
-        self.uninstall_button.setEnabled(removable and self.process is None)
+        self.uninstall_button.setEnabled(removable and not self.installer.busy)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() != 0:
@@ -240,7 +238,7 @@ class PluginDialog(QDialog):
         self.set_enabled(rec.name, item.checkState() == Qt.CheckState.Checked)
 
     # --- enable / disable ------------------------------------------------------------
-    def _in_use(self, name: str) -> str | None:
+    def in_use(self, name: str) -> str | None:
         """The model of ``name`` a run is training in the window, if any."""
         window = self.parent()
         session = getattr(window, "session", None)
@@ -254,7 +252,7 @@ class PluginDialog(QDialog):
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         """Enable or disable a plugin now, and remember it in the settings."""
-        busy = None if enabled else self._in_use(name)
+        busy = None if enabled else self.in_use(name)
         if busy:
             self.show_result(f"{name} is training {busy}: stop the run before disabling it.")
             self.refresh()
@@ -353,105 +351,8 @@ class PluginDialog(QDialog):
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
 
-    def install(self, text: str) -> None:
-        """Install a wheel, sdist, project folder, requirement or single .py file."""
-        if self.process is not None:
-            self.show_result("Another pip command is running; wait for it or cancel it.")
-            return
-        try:
-            target = pi.classify(text)
-        except ValueError as exc:
-            self.show_result(f"Cannot install: {exc}")
-            return
-        self.output.clear()
-        if target.kind == "file":
-            self._install_file(Path(target.value))
-            return
-        self.log(f"Checking what installing {target.describe()} would do...")
-        self.show_result(f"Checking {target.describe()}...")
-        args = pi.pip(self.python, *pi.install_args(target, True, self.pip_options))
-        self._start(args, lambda code: self._planned(target, code), stream_stdout=False)
-
-    def _install_file(self, path: Path) -> None:
-        try:
-            dest = pi.copy_file_plugin(path, self.plugin_dir)
-        except (OSError, ValueError) as exc:
-            self.show_result(f"Not installed: {exc}")
-            return
-        name = f"file:{dest.stem}"
-        if name in self.manager.records:  # an older copy is already imported
-            self.show_result(f"Copied {path.name} to {dest.parent}.")
-            self.needs_restart(f"{name} was replaced; the old code runs until a restart.")
-            return
-        self.manager.load_file_plugins(self.plugin_dir)
-        self._after_load([name], f"Installed {path.name} into {dest.parent}")
-
-    def _planned(self, target: pi.Target, code: int) -> None:
-        if code != 0:
-            self._finish(f"pip could not resolve {target.describe()} (exit code {code}).")
-            return
-        try:
-            plan = pi.parse_report(self._stdout)
-        except ValueError as exc:
-            self._finish(str(exc))
-            return
-        self.log(plan.summary())
-        if plan.refusals:
-            self._finish("Refused: " + "; ".join(plan.refusals))
-            return
-        if not plan.packages:
-            self._finish(f"Nothing to install: {target.describe()} is already installed.")
-            return
-        if not self.confirm_plan(plan):
-            self._finish("Not installed (cancelled).")
-            return
-        self.log(f"\nInstalling {target.describe()}...")
-        self.show_result(f"Installing {target.describe()}...")
-        args = pi.pip(self.python, *pi.install_args(target, False, self.pip_options))
-        self._start(args, lambda code: self._installed(target, plan, code))
-
-    def _installed(self, target: pi.Target, plan: pi.InstallPlan, code: int) -> None:
-        if code != 0:
-            self._finish(f"pip failed to install {target.describe()} (exit code {code}).")
-            return
-        dists = [p.name for p in plan.packages if p.requested] or [p.name for p in plan.packages]
-        self.log("\nChecking the new plugins' contract versions in a child process...")
-        self._start(
-            pi.probe_command(self.python, dists),
-            lambda code: self._probed(target, plan, dists, code),
-            stream_stdout=False,
-        )
-
-    def _probed(self, target: pi.Target, plan: pi.InstallPlan, dists: list[str], code: int) -> None:
-        refusals = []
-        if code == 0:
-            try:
-                refusals = pi.probe_refusals(self._stdout)
-            except ValueError:
-                self.log("(the probe printed no report; the app will check while loading)")
-        if refusals:
-            self.log("\nRolling back: " + "; ".join(refusals))
-            args = pi.pip(self.python, *pi.uninstall_args(dists))
-            self._start(args, lambda _code: self._finish("Refused: " + "; ".join(refusals)))
-            return
-        upgraded = [
-            rec.name
-            for p in plan.packages
-            for rec in self.manager.records.values()
-            if rec.dist and pi.canonical(rec.dist) == pi.canonical(p.name) and p.current
-        ]
-        new = self.manager.discover()
-        self._process_done()
-        installed = ", ".join(f"{p.name} {p.version}" for p in plan.packages)
-        self._after_load(new, f"Installed {installed}")
-        if upgraded:
-            self.needs_restart(
-                f"{', '.join(upgraded)} changed version; the old code runs until a restart."
-            )
-        elif plan.protected_changes:
-            self.needs_restart("packages GenAI Studio runs on changed version.")
-
-    def _after_load(self, new: list[str], done: str) -> None:
+    def after_load(self, new: list[str], done: str) -> None:
+        """Say what an install or removal brought (``new`` plugin names), refresh."""
         parts = []
         for name in new:
             rec = self.manager.records[name]
@@ -476,106 +377,8 @@ class PluginDialog(QDialog):
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def uninstall_selected(self) -> None:
-        rec = self.selected()
-        if rec is None or rec.builtin or self.process is not None:
-            return
-        busy = self._in_use(rec.name)
-        if busy:
-            self.show_result(f"{rec.name} is training {busy}: stop the run before uninstalling.")
-            return
-        if rec.path:
-            if not self.confirm_uninstall(f"the single-file plugin {rec.path}"):
-                return
-            try:
-                Path(rec.path).unlink()
-            except OSError as exc:
-                self.show_result(f"Could not delete {rec.path}: {exc}")
-                return
-            self.manager.forget([rec.name])
-            self._after_load([], f"Removed {rec.name}")
-            return
-        names = [r.name for r in self.manager.records.values() if r.dist == rec.dist]
-        if not self.confirm_uninstall(f"{rec.dist} (plugins: {', '.join(names)})"):
-            return
-        self.output.clear()
-        self.log(f"Uninstalling {rec.dist}...")
-        args = pi.pip(self.python, *pi.uninstall_args([rec.dist]))
-        self._start(args, lambda code: self._uninstalled(rec.dist, names, code))
-
-    def _uninstalled(self, dist: str, names: list[str], code: int) -> None:
-        if code != 0:
-            self._finish(f"pip failed to uninstall {dist} (exit code {code}).")
-            return
-        self.manager.forget(names)
-        self._process_done()
-        self._after_load([], f"Uninstalled {dist} ({', '.join(names)})")
-
-    # --- the pip process ------------------------------------------------------------
-    def _start(
-        self, args: list[str], then: Callable[[int], None], stream_stdout: bool = True
-    ) -> None:
-        """Run ``args``; stream stderr (and stdout unless it is a report to parse) to
-        the output pane; call ``then(exit_code)`` when it ends (-1: it did not run)."""
-        if self.process is not None:  # the previous step's, whose slot called us
-            self.process.deleteLater()
-        process = QProcess(self)
-        self.process = process
-        self._stdout = ""
-        self._cancelled = False
-        process.setProgram(args[0])
-        process.setArguments(args[1:])
-
-        def read_out() -> None:
-            text = bytes(process.readAllStandardOutput()).decode("utf-8", "replace")
-            if stream_stdout:
-                self.log(text)
-            else:
-                self._stdout += text
-
-        def read_err() -> None:
-            self.log(bytes(process.readAllStandardError()).decode("utf-8", "replace"))
-
-        def finished(code: int, status: QProcess.ExitStatus) -> None:
-            read_out()
-            read_err()
-            if self._cancelled:
-                self._finish(
-                    "Cancelled. pip was stopped; a half-done install may need an uninstall."
-                )
-                return
-            crashed = status == QProcess.ExitStatus.CrashExit
-            then(-1 if crashed else code)
-
-        def failed(error: QProcess.ProcessError) -> None:
-            if error == QProcess.ProcessError.FailedToStart:
-                self._finish(f"Could not start {args[0]}: {process.errorString()}")
-
-        process.readyReadStandardOutput.connect(read_out)
-        process.readyReadStandardError.connect(read_err)
-        process.finished.connect(finished)
-        process.errorOccurred.connect(failed)
-        self.log("$ " + " ".join(args))
-        self._set_busy(True)
-        process.start()
-
-    def cancel(self) -> None:
-        if self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning:
-            self._cancelled = True
-            self.process.kill()
-
-    def _process_done(self) -> None:
-        if self.process is not None:
-            self.process.deleteLater()
-        self.process = None
-        self._set_busy(False)
-
-    def _finish(self, message: str) -> None:
-        self._process_done()
-        self.log(message)
-        self.show_result(message)
-
-    def _set_busy(self, busy: bool) -> None:
+    def set_busy(self, busy: bool) -> None:
+        """Buttons while pip runs (``busy``) and after."""
         self.install_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         rec = self.selected() if hasattr(self, "records") else None
@@ -583,11 +386,28 @@ class PluginDialog(QDialog):
             not busy and rec is not None and not rec.builtin and bool(rec.dist or rec.path)
         )
 
+    # --- install and uninstall (the installer runs pip) -----------------------------
+    @property
+    def process(self) -> QProcess | None:
+        """The pip command running now, if any."""
+        return self.installer.process
+
+    def install(self, text: str) -> None:
+        """Install a wheel, sdist, project folder, requirement or single .py file."""
+        self.installer.install(text)
+
+    def uninstall_selected(self) -> None:
+        self.installer.uninstall_selected()
+
+    def cancel(self) -> None:
+        self.installer.cancel()
+
     def is_busy(self) -> bool:
-        return self.process is not None
+        return self.installer.busy
 
     def closeEvent(self, event) -> None:
-        if self.process is not None:
+        process = self.installer.process
+        if process is not None:
             self.cancel()
-            self.process.waitForFinished(5000)
+            process.waitForFinished(5000)
         super().closeEvent(event)
