@@ -128,6 +128,19 @@ class SampleGallery(QWidget):
         self._remember(step, sample)
         self._refresh(follow=self.follow.isChecked())
 
+    def add_file(self, step: int, path: Path) -> None:
+        """A new preview file of a run written elsewhere: read through the registry
+        (a kind no enabled plugin provides is listed and shown by the generic view)."""
+        try:
+            sample = load_sample(path, kinds_of(self.registry))
+        except UnknownSampleKind:
+            self.entries = sorted([e for e in self.entries if e[0] != step] + [(step, path)])
+            self._refresh(follow=self.follow.isChecked())
+            return
+        except SampleFormatError:
+            return  # half-written or damaged: the next poll reads it again if it changes
+        self.add_sample(step, sample, path)
+
     def _remember(self, step: int, sample: Sample) -> None:
         self._cache[step] = sample
         self._cache.move_to_end(step)
