@@ -373,11 +373,12 @@ def studio_contract(studio_manager, tmp_path: Path):
 
 
 # Training and sampling runs in a plugin's tests (no import of studio.core needed).
-from studio.testing_runs import sample_run, stream_run, train_run  # noqa: E402
+from studio.testing_runs import manager_with, sample_run, stream_run, train_run  # noqa: E402
 
 __all__ = [
     "check_plugin_contract",
     "load_only",
+    "manager_with",
     "needed_plugins",
     "sample_run",
     "stream_run",

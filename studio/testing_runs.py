@@ -29,6 +29,21 @@ if TYPE_CHECKING:  # pragma: no cover
 _RUN_DATASETS: dict[Path, Any] = {}
 
 
+def manager_with(plugins: Mapping[str, Any], installed: Iterable[str] = ()) -> PluginManager:
+    """A plugin manager with the plugin objects ``plugins`` (name -> hook module)
+    registered, for a plugin that is not installed (tested from its source folder, a
+    single file), plus the installed plugins ``installed`` and the built-in ``samples``
+    plugin (the sample kinds every app has)."""
+    from studio.testing import load_only
+
+    manager = load_only(["samples", *installed])
+    for name, module in plugins.items():
+        record = manager.register(module, name, str(getattr(module, "__version__", "")))
+        if not record.ok:
+            raise AssertionError(f"plugin {name} did not load: {record.errors}")
+    return manager
+
+
 def _manager_for(plugins: Iterable[str] | None, manager: PluginManager | None) -> PluginManager:
     from studio.plugins import load_plugins
     from studio.testing import load_only

@@ -92,3 +92,50 @@ def test_example_widget_builds(manager, qtbot):
     widget = spec.widget_factory(SamplingContext(spec, manager.resolve_run))
     qtbot.addWidget(widget)
     assert widget.generate_button.text() == "Generate"
+
+
+def test_both_1_0_examples_install_load_and_train_in_the_1_1_app(tmp_path, monkeypatch, one_thread):
+    """Contract 1.1 keeps 1.0 plugins working unchanged: both examples, pip-installed
+    as a user installs them, declare 1.0, load with no error, train and sample (the
+    flow's 1.0 keyword option too)."""
+    import subprocess
+
+    from studio.core.contributions import API_VERSION
+    from studio.testing import sample_run, train_run
+
+    assert API_VERSION == "1.1"
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index"]
+    offline = ["--no-build-isolation", "--target", str(target)]
+    subprocess.run([*pip, *offline, str(SINE), str(FLOW)], check=True)
+    monkeypatch.syspath_prepend(str(target))
+    manager = load_only(["sine_gan", "flow2d"])
+    for name, dist in (("sine_gan", "studio-sine-gan"), ("flow2d", "studio-flow2d")):
+        record = manager.records[name]
+        assert record.ok and record.api_version == "1.0", record.errors
+        assert record.source == f"entry point ({dist})"
+    assert sys.modules["studio_sine_gan"].__file__.startswith(str(target))  # the installed one
+    sine = train_run("sine-gan", 3, path=tmp_path / "sine", manager=manager)
+    assert sample_run(sine, seed=0, n=50, manager=manager).points.shape == (50, 2)
+    flow = train_run("flow2d", 3, path=tmp_path / "flow", manager=manager)
+    cold = sample_run(flow, seed=0, n=50, options={"temperature": 0.1}, manager=manager)
+    assert cold.kind == "points" and cold.points.shape == (50, 2)
+    for module in [k for k in sys.modules if k.startswith(("studio_sine_gan", "studio_flow2d"))]:
+        del sys.modules[module]
+
+
+def test_the_1_1_example_uses_every_new_piece():
+    """examples/studio_waves (its own tests train and sample it): contract 1.1, its own
+    sample kind and view, typed options, and a streaming trainer."""
+    text = (EXAMPLES / "studio_waves" / "studio_waves" / "__init__.py").read_text()
+    for piece in (
+        'STUDIO_API = "1.1"',
+        "def studio_sample_kinds",
+        "def studio_sample_views",
+        "sample_options=WaveOptions",
+    ):
+        assert piece in text, piece
+    trainer = (EXAMPLES / "studio_waves" / "studio_waves" / "trainer.py").read_text()
+    assert "def sample_stream" in trainer and "raise_if_cancelled" in trainer
+    widget = (EXAMPLES / "studio_waves" / "studio_waves" / "widget.py").read_text()
+    assert "run.checkpoint_steps()" in widget and "run.config" in widget
