@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.progress, self.run_label = self.status.progress, self.status.label
         self.rate_label, self.device_label = self.status.rate, self.status.device
         self.run_view = RunView(self.loss_plot, self.gallery, self.status)
-        self.training = TrainingController(self, plugins, self.workbench, self.run_view)
+        self.training = TrainingController(self, plugins, self.workbench, self.run_view, self)
         self.session = self.training.session
         self.plugin_side = PluginsController(self, plugins, settings, self, self.refresh_plugins)
         self.bench_view = WorkbenchView(
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.datasets.readers = plugins.readers
         self.datasets.restore_registered()
         self.bench_view.show_models()
-        self.plugin_side.report_load_problems(self.notify)
+        self.plugin_side.report_load_problems()
         self._restore_settings()
         self.update_actions()
         self.follow_timer = QTimer(self, interval=1000)
@@ -203,10 +203,13 @@ class MainWindow(QMainWindow):
         self.form.setEnabled(not running)
 
     def run_shown(self) -> None:
-        """Show the current model's sampling widget, sampling from the run on screen
-        if that run is of this model."""
+        """Show the current model's sampling widget, sampling from the run on screen.
+        The run on screen is always of the model in the box: after another model was
+        picked, no run is shown (Resume would continue a run of another model)."""
         run = self.run_view.path
         if run is not None and self.run_view.model_id() != self.model_id:
+            if not self.training.is_running():
+                self.run_view.close()
             run = None
         self.explore.show_for(self.model_id, run)
 

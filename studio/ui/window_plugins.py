@@ -35,7 +35,7 @@ class PluginsController:
         parent: QWidget,
         on_change: Callable[[], None],
     ) -> None:
-        self.plugins, self.settings, self._parent = plugins, settings, parent
+        self.host, self.plugins, self.settings, self._parent = host, plugins, settings, parent
         self._on_change = on_change
         self.dialog: PluginDialog | None = None
         # A raise in a plugin's code on the GUI thread (its sampling widget) is reported
@@ -52,12 +52,13 @@ class PluginsController:
         self.dialog.raise_()
         return self.dialog
 
-    def report_load_problems(self, notify: Callable[[str, str, str], None]) -> None:
+    def report_load_problems(self) -> None:
+        """A message for each error a plugin met while loading."""
         for rec in self.plugins.problems():
             for message, details in rec.errors:
-                notify("error", f"plugin {rec.name}: {message}", details)
+                self.host.notify("error", f"plugin {rec.name}: {message}", details)
         if not self.plugins.models:
-            notify("error", "no model plugins are loaded; see Plugins for why", "")
+            self.host.notify("error", "no model plugins are loaded; see Plugins for why")
 
     def unavailable(self, model_id: str, plugin: str) -> str:
         """Why a run's model cannot be used (its plugin disabled, failed or gone)."""

@@ -34,9 +34,16 @@ class TrainingController(QObject):
     the model box shows meanwhile), and the error the engine reported last."""
 
     def __init__(
-        self, host: WindowHost, plugins: PluginManager, workbench: Workbench, view: RunView
+        self,
+        host: WindowHost,
+        plugins: PluginManager,
+        workbench: Workbench,
+        view: RunView,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__()
+        # With the window as parent, no update of a run still going reaches the
+        # window's widgets once it is deleted (Qt drops signals to deleted receivers).
+        super().__init__(parent)
         self.host, self.plugins, self.workbench, self.view = host, plugins, workbench, view
         self.session = TrainingSession(self)
         self.session.updates.connect(self._on_update)

@@ -198,3 +198,20 @@ def test_sigterm_stops_the_run_with_a_checkpoint_then_quits(tmp_path):
     assert status["state"] == "stopped", status
     assert run.checkpoint_steps()[-1] == status["step"] >= 20
     assert "Traceback" not in stderr
+
+
+def test_the_run_on_screen_is_always_of_the_model_in_the_box(qtbot, make_window, tmp_path):
+    from studio import cli
+
+    run_path = tmp_path / "workspace" / "runs" / "numbers"
+    args = ["train", "--model", "gan-numbers", "--steps", "10", "--run-dir", str(run_path)]
+    assert cli.main(args) == 0
+    w = make_window()
+    w.open_run(str(run_path))
+    assert w.model_combo.currentData() == "gan-numbers" and w.resume_action.isEnabled()
+    w.model_combo.setCurrentIndex(w.model_combo.findData("gan-shape"))  # the user picks
+    # Resume would continue the gan-numbers run under a gan-shape box: no run is shown.
+    assert w.current_run is None and not w.loss_plot.series.get("d_loss")
+    assert not w.resume_action.isEnabled() and w.train_action.isEnabled()
+    w.open_run(str(run_path))
+    assert w.model_id == "gan-numbers" and len(w.loss_plot.series["d_loss"]) == 10
