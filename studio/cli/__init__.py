@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
     e.add_argument("--run-dir", type=Path, required=True)
+    e.add_argument(
+        "--trust-dataset-path",
+        action="store_true",
+        help="read the dataset path of a run that was not made here (check it first)",
+    )
     e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
     e.add_argument("--out", help="output file (omit --format to list the formats)")
 
@@ -107,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Ctrl-C cancels (exit 130, nothing written).",
     )
     s.add_argument("--run-dir", type=Path, help="the run to sample from")
+    s.add_argument(
+        "--trust-dataset-path",
+        action="store_true",
+        help="read the dataset path of a run that was not made here (check it first)",
+    )
     s.add_argument("--out", help="output file (JSON or PNG by sample kind)")
     s.add_argument("--model", help="with --help-sample: the model whose options to list")
     s.add_argument(
