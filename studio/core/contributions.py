@@ -83,10 +83,9 @@ class ModelSpec:
     sample_options: type | None = None
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         _check_id("model", self.id)
-        if self.sample_options is not None and not dataclasses.is_dataclass(
-            self.sample_options
-        ):
+        if self.sample_options is not None and not dataclasses.is_dataclass(self.sample_options):
             raise ContributionError(f"model {self.id}: sample_options must be a dataclass")
         if not dataclasses.is_dataclass(self.config_class):
             raise ContributionError(f"model {self.id}: config_class must be a dataclass")
@@ -130,6 +129,7 @@ class DatasetSpec:
     reader: str | None = None
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         _check_id("dataset", self.id)
         if not callable(self.loader):
             raise ContributionError(f"dataset {self.id}: loader must be callable")
@@ -158,6 +158,7 @@ class ReaderSpec:
     patterns: tuple[str, ...] = ()
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         _check_id("reader", self.id)
         if not (callable(self.accepts) and callable(self.load)):
             raise ContributionError(f"reader {self.id}: accepts and load must be callable")
@@ -183,6 +184,7 @@ class ExporterSpec:
     applies_to: tuple[str, ...] = ()
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         _check_id("exporter", self.id)
         if not callable(self.export):
             raise ContributionError(f"exporter {self.id}: export must be callable")
@@ -208,9 +210,11 @@ class SampleKindSpec:
 
     @property
     def id(self) -> str:
+        """The kind: the key the plugin manager files it under."""
         return self.kind
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         from studio.core.samples import Sample
 
         _check_id("sample kind", self.kind)
@@ -238,9 +242,11 @@ class SampleViewSpec:
 
     @property
     def id(self) -> str:
+        """The kind: the key the plugin manager files it under."""
         return self.kind
 
     def validate(self) -> None:
+        """Raise ``ContributionError`` naming what is malformed."""
         _check_id("sample view", self.kind)
         if not callable(self.factory):
             raise ContributionError(f"sample view {self.kind}: factory must be callable")

@@ -47,10 +47,12 @@ class Sample:
         SAMPLE_KINDS[cls.kind] = cls
 
     def to_json(self) -> dict[str, Any]:
+        """The sample's fields as JSON values (``save`` adds ``kind`` and ``metrics``)."""
         raise NotImplementedError
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sample:
+        """The sample from what ``to_json`` wrote (``data["metrics"]`` holds its metrics)."""
         raise NotImplementedError
 
     def save(self, stem: Path) -> Path:
@@ -206,10 +208,12 @@ class Images(Sample):
 
     @classmethod
     def load(cls, path: Path) -> Images:
+        """Read a PNG written by ``save`` (or any PNG, as one image)."""
         return cls.load_png(path)
 
     @classmethod
     def load_png(cls, path: Path) -> Images:
+        """The batch back from its PNG grid, cut along the columns it was saved with."""
         from PIL import Image
 
         with Image.open(path) as img:

@@ -35,6 +35,7 @@ class SampleView(QWidget):
         self.caption.setWordWrap(True)
 
     def show_sample(self, sample: Sample) -> None:
+        """Render ``sample`` (called on the GUI thread)."""
         raise NotImplementedError
 
     def _caption(self, sample: Sample, extra: str = "") -> None:
