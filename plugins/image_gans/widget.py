@@ -182,6 +182,7 @@ class ImageGANWidget(SamplingWidget):
         row = QHBoxLayout()
         self.steps = self._option_editor("steps")
         self.spherical = self._option_editor("spherical")
+        self.spherical.setText("spherical")
         self.interpolate_button = QPushButton("Interpolate a \u2192 b")
         self.interpolate_button.clicked.connect(self.interpolate)
         self.arithmetic_button = QPushButton("a \u2212 b + c")
@@ -189,7 +190,7 @@ class ImageGANWidget(SamplingWidget):
             "The image of latent a - b + c (the book's 'man with glasses - man + woman')"
         )
         self.arithmetic_button.clicked.connect(self.arithmetic)
-        for w in (QLabel("Steps"), self.steps, self.spherical, QLabel("spherical")):
+        for w in (QLabel("Steps"), self.steps, self.spherical):
             row.addWidget(w)
         row.addWidget(self.interpolate_button)
         row.addSpacing(12)

@@ -497,6 +497,12 @@ def test_sampling_widget_samples_and_explores(qtbot, plugins, tmp_path, model):
     widget.steps.setValue(12)
     if model in CONDITIONAL:
         widget.class_boxes["b"].setCurrentIndex(3)
+    widget.spherical.setChecked(model == "cgan")
+    asked = widget.options_for("interpolate")
+    assert (asked.explore, asked.seed_a, asked.seed_b, asked.steps) == ("interpolate", 5, 6, 12)
+    assert asked.spherical == (model == "cgan")
+    if model in CONDITIONAL:
+        assert (asked.label_a, asked.label_b) == (widget.classes[0], widget.classes[3])
     with qtbot.waitSignal(widget.sampled, timeout=60_000) as blocker:
         widget.interpolate_button.click()
     strip = blocker.args[0]

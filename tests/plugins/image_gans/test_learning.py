@@ -2,18 +2,16 @@
 judges the digits DCGAN and the conditional GAN generate after a short CPU training
 through the real engine (the "quick CPU" presets, fewer steps). These fail if
 learning breaks. The scores are defined in ``studio_plugins.image_gans.judge``.
+Runs are trained and sampled with ``studio.testing``, as a plugin author's tests do.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import pytest
 import torch
 
 from studio import api
-from studio.core import config as cfg
-from studio.core.session import RunSampler, TrainSettings, create_engine
+from studio.testing import sample_run, train_run
 from studio_plugins.image_gans import judge
 
 # Steps of the learning runs. Measured on this 2-core machine (seed 0, quick CPU
@@ -36,16 +34,12 @@ def digit_judge(plugins) -> judge.DigitClassifier:
     return trained.model
 
 
-def train(plugins, tmp_path, model: str, steps: int, **overrides) -> RunSampler:
-    source = plugins.model_source(model)
-    fields = {f.name for f in dataclasses.fields(source.spec.config_class)}
-    preset = {k: v for k, v in source.spec.presets["quick CPU"].items() if k in fields}
-    config = cfg.build(source.spec.config_class, {**preset, **overrides})
-    settings = TrainSettings(steps=steps, seed=0, device="cpu", sample_every=0, checkpoint_every=0)
+def train(plugins, tmp_path, model: str, steps: int) -> api.RunHandle:
+    """A run of ``model``'s quick CPU preset for ``steps`` steps (no previews)."""
     path = tmp_path / f"{model}-{steps}"
-    result = create_engine(source, plugins.dataset("digits"), config, settings, path).run()
-    assert result.state == "finished", result.message
-    return RunSampler(path, plugins.resolve_run)
+    return train_run(
+        model, steps, path=path, preset="quick CPU", manager=plugins, sample_every=0, seed=0
+    )
 
 
 def digits_of(sample: api.Images) -> torch.Tensor:
@@ -54,9 +48,10 @@ def digits_of(sample: api.Images) -> torch.Tensor:
 
 @pytest.mark.slow
 def test_dcgan_generates_digits_the_classifier_recognises(plugins, tmp_path, digit_judge):
-    untrained = train(plugins, tmp_path, "dcgan", 1).sample(seed=5, n=500)
+    untrained = sample_run(train(plugins, tmp_path, "dcgan", 1), seed=5, n=500, manager=plugins)
     before = judge.score(digit_judge, digits_of(untrained))
-    trained = train(plugins, tmp_path, "dcgan", DCGAN_STEPS).sample(seed=5, n=500)
+    run = train(plugins, tmp_path, "dcgan", DCGAN_STEPS)
+    trained = sample_run(run, seed=5, n=500, manager=plugins)
     after = judge.score(digit_judge, digits_of(trained))
     print(f"DCGAN after {DCGAN_STEPS} steps: {after} (untrained: {before})")
     assert before["digit_accuracy"] < 0.05
@@ -67,10 +62,10 @@ def test_dcgan_generates_digits_the_classifier_recognises(plugins, tmp_path, dig
 
 @pytest.mark.slow
 def test_cgan_generates_the_class_asked_for(plugins, tmp_path, digit_judge):
-    sampler = train(plugins, tmp_path, "cgan", CGAN_STEPS)
+    run = train(plugins, tmp_path, "cgan", CGAN_STEPS)
     images, asked = [], []
     for digit in range(10):
-        sample = sampler.sample(seed=100 + digit, n=50, label=digit)
+        sample = sample_run(run, 100 + digit, {"label": digit}, n=50, manager=plugins)
         images.append(digits_of(sample))
         asked += [digit] * 50
     scores = judge.score(digit_judge, torch.cat(images), torch.tensor(asked))
