@@ -25,12 +25,15 @@ pg.setConfigOptions(antialias=True, background="w", foreground="k")
 
 
 class SampleView(QWidget):
-    """Base: ``show_sample(sample)`` renders; ``caption`` shows the sample's metrics."""
+    """Base of a sample kind's view: ``show_sample(sample)`` renders; a subclass adds
+    its widgets to ``body`` (a vertical layout) and the ``caption`` label, and calls
+    ``show_caption`` with the sample for a line of its metrics."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self._layout = self.body  # the name the built-in views use
         self.caption = QLabel()
         self.caption.setWordWrap(True)
 
@@ -38,9 +41,12 @@ class SampleView(QWidget):
         """Render ``sample`` (called on the GUI thread)."""
         raise NotImplementedError
 
-    def _caption(self, sample: Sample, extra: str = "") -> None:
+    def show_caption(self, sample: Sample, extra: str = "") -> None:
+        """Set ``caption`` to ``extra`` followed by the sample's metrics."""
         parts = [f"{k.replace('_', ' ')}: {v:.3g}" for k, v in sample.metrics.items()]
         self.caption.setText("   ".join(p for p in [extra, *parts] if p))
+
+    _caption = show_caption  # the name the built-in views use
 
 
 class PointsView(SampleView):

@@ -15,8 +15,8 @@ class WaveformsView(SampleView):
         super().__init__(parent)
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "point")
-        self._layout.addWidget(self.plot, 1)
-        self._layout.addWidget(self.caption)
+        self.body.addWidget(self.plot, 1)
+        self.body.addWidget(self.caption)
         self.curves = 0  # curves drawn by the last show_sample (for tests)
 
     def show_sample(self, sample) -> None:
@@ -28,4 +28,4 @@ class WaveformsView(SampleView):
             color = COLORS[i % len(COLORS)]
             self.plot.plot(np.arange(p - 1, len(wave)), wave[p - 1 :], pen=pg.mkPen(color))
         self.curves = len(values)
-        self._caption(sample, sample.summary())
+        self.show_caption(sample, sample.summary())

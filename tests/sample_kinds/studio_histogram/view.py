@@ -14,8 +14,8 @@ class HistogramView(SampleView):
         self.plot = pg.PlotWidget()
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         self.plot.addItem(self.bars)
-        self._layout.addWidget(self.plot, 1)
-        self._layout.addWidget(self.caption)
+        self.body.addWidget(self.plot, 1)
+        self.body.addWidget(self.caption)
         self.heights: list[int] = []
 
     def show_sample(self, sample) -> None:
@@ -23,4 +23,4 @@ class HistogramView(SampleView):
         width = float(np.diff(sample.edges).mean())
         self.bars.setOpts(x=centres, height=sample.counts, width=width * 0.9)
         self.heights = [int(c) for c in sample.counts]
-        self._caption(sample, f"{int(np.sum(sample.counts))} numbers")
+        self.show_caption(sample, f"{int(np.sum(sample.counts))} numbers")
