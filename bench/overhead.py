@@ -187,6 +187,7 @@ def competing_load(steps: int, rounds: int, timeout: float) -> None:
                 "speedup": round(med["policy"] / med["torch_defaults"], 2),
                 "all": {k: [round(x, 1) for x in v] for k, v in rates.items()},
                 **info,
+                "note": "a run past --timeout counts as steps/timeout steps/s (an upper bound)",
             }
         )
     )
