@@ -90,7 +90,9 @@ def test_the_widget_reads_the_run_handle_streams_and_stops(trained, qtbot):
     assert widget.parts == 2  # at 10 and 20 points; the third is the final sample
     assert widget.view.curves == 3
 
+    # Long enough (512 parts) that Stop, pressed right after, lands while it runs.
+    widget.options_form.set_values({"length": 512, "every": 1})
     widget.generate_button.click()
-    widget.stop_button.click()  # before the first part: nothing more is made
+    widget.stop_button.click()
     qtbot.waitUntil(lambda: not widget.busy, timeout=60_000)
     assert widget.status.text().startswith("Stopped")
