@@ -29,10 +29,8 @@ from studio.core.settings import EngineSettings, settings_from_record, settings_
 
 STATES = ("created", "running", "paused", "finished", "stopped", "failed", "nan")
 # Not written by anyone: what ``live_state`` reports for a run whose process is gone
-# (killed, crashed, power cut) while its status still says running or paused.
-INTERRUPTED = "interrupted"
-# Not written by anyone: what ``live_state`` reports for a run whose process is gone
-# (killed, crashed, power cut) while its status still says running or paused.
+# (killed, crashed, power cut) while nobody holds its lock and its status still says
+# running or paused.
 INTERRUPTED = "interrupted"
 
 
