@@ -124,8 +124,11 @@ def test_plugins_can_be_blocked_by_env_and_settings(fake_distributions, monkeypa
 
 def test_builtins_come_through_the_public_entry_point_group(plugins):
     rec = plugins.records["shapes_gan"]
-    assert rec.ok and rec.source == "built-in" and rec.api_version == "1.0"
+    assert rec.ok and rec.source == "built-in" and rec.api_version == API_VERSION
     assert set(rec.contributions["models"]) == {"gan-shape", "gan-numbers"}
+    kinds = plugins.records["samples"]  # the built-in sample kinds come the same way
+    assert kinds.ok and kinds.source == "built-in"
+    assert set(kinds.contributions["sample kinds"]) == {"points", "numbers", "text", "images"}
     assert set(plugins.datasets) >= {"exponential-curve", "multiples-of-5"}
     with pytest.raises(KeyError, match="unknown model 'nope'"):
         plugins.model_source("nope")
