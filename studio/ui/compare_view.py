@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.rundir import RunDir, RunDirError
 from studio.core.samples import SampleFormatError, UnknownSampleKind, load_sample
-from studio.ui.sample_gallery import kinds_of
+from studio.ui.sample_gallery import kinds_of, run_plugin
 from studio.ui.sample_views import GenericView, SampleView, ViewRegistry, view_for
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
@@ -204,8 +204,7 @@ class CompareView(QWidget):
             if view is None or getattr(view, "_kind", None) != kind:
                 if view is not None:
                     view.deleteLater()
-                hint = run.run.record().plugin
-                view = view_for(kind.lstrip("?"), self.registry, hint)
+                view = view_for(kind.lstrip("?"), self.registry, run_plugin(found[1]))
                 view._kind = kind
                 self.grid.addWidget(view, 1, i)
                 self.views[i] = (label, view)
@@ -213,7 +212,7 @@ class CompareView(QWidget):
                 view.show_sample(sample)
             elif isinstance(view, GenericView) and self.registry is not None:
                 view.set_message(
-                    self.registry.missing_kind_message(missing.kind, run.run.record().plugin),
+                    self.registry.missing_kind_message(missing.kind, run_plugin(found[1])),
                     missing.metrics,
                 )
             label.setText(
