@@ -127,9 +127,9 @@ def engine_gui_loop(window, plugins, root: Path, steps: int, seed: int) -> float
         loop.quit()
 
     window.session.finished.connect(finished)
-    window._begin("bench", steps)
     t0 = time.perf_counter()
-    window.session.start(lambda listener: _make(plugins, root, steps, seed, listener))
+    make = lambda listener: _make(plugins, root, steps, seed, listener)  # noqa: E731
+    window.training.start(make, "bench", steps, MODEL)
     loop.exec()
     window.session.finished.disconnect(finished)
     window.session.wait()

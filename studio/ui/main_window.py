@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
             self.notify("error", f"{Path(path).name} cannot be shown: {reason}")
             return
         self.run_view.open(path)
-        self.workbench.show_run(record)
+        self.bench_view.show_run(record)
         self.form.show_run(record)
         self.run_shown()
         self.update_actions()

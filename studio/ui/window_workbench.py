@@ -10,7 +10,9 @@ import contextlib
 from PySide6.QtWidgets import QComboBox
 
 from studio.core.config import ConfigError
+from studio.core.dataset_trust import UntrustedDataset
 from studio.core.errors import DatasetError
+from studio.core.rundir import RunRecord
 from studio.core.workbench import (
     CUSTOM,
     DatasetChanged,
@@ -80,6 +82,20 @@ class WorkbenchView:
         """A dropped dataset that has been read was selected."""
         if not self._syncing:
             self.workbench.select_dropped(path, reader, kind)
+
+    def show_run(self, record: RunRecord) -> None:
+        """Show what a run was trained with, so a new run repeats it; but a dataset
+        path named by a run made elsewhere is not trained on until the user adds it."""
+        self.workbench.show_run(record)
+        data = record.dataset
+        try:
+            self.plugins.resolve_run(record)
+        except UntrustedDataset as exc:
+            reason = str(exc) if exc.refused else "named by a run made elsewhere; add it first"
+            kind, reader = data.get("kind"), data.get("reader")
+            self.workbench.select_dropped(exc.path, reader, kind, error=reason, follow=False)
+        except Exception:  # other problems are the resume rules' to name
+            pass
 
     def push_form(self) -> None:
         """The form's preset, config values and settings into the workbench (a wrong

@@ -215,3 +215,49 @@ def test_the_run_on_screen_is_always_of_the_model_in_the_box(qtbot, make_window,
     assert not w.resume_action.isEnabled() and w.train_action.isEnabled()
     w.open_run(str(run_path))
     assert w.model_id == "gan-numbers" and len(w.loss_plot.series["d_loss"]) == 10
+
+
+def test_resuming_a_run_made_elsewhere_asks_before_reading_its_dataset_path(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    import json
+    import math
+
+    from studio import cli
+    from studio.core.dataset_trust import KEY_DIR_ENV
+
+    table = tmp_path / "ring.csv"
+    rows = [f"{5 * math.cos(i / 9):.3f},{5 * math.sin(i / 9):.3f}" for i in range(200)]
+    table.write_text("x,y\n" + "\n".join(rows) + "\n")
+    run_path = tmp_path / "workspace" / "runs" / "ring"
+    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "their-key"))  # made on their machine
+    args = ["train", "--model", "gan-shape", "--dataset", str(table), "--reader", "csv"]
+    assert cli.main([*args, "--steps", "10", "--run-dir", str(run_path)]) == 0
+    monkeypatch.setenv(KEY_DIR_ENV, str(tmp_path / "my-key"))  # opened on mine
+    w = make_window()
+    w.open_run(str(run_path))
+    assert w.resume_action.isEnabled()  # the user is asked when pressing it
+    asked = []
+    w.confirm_dataset_path = lambda run, path: asked.append((run, path)) or False
+    w.form.steps.setValue(20)
+    w.resume_action.trigger()
+    assert asked == [("ring", str(table))] and not w.session.is_running()
+    w.confirm_dataset_path = lambda run, path: True
+    with qtbot.waitSignal(w.session.finished, timeout=WAIT) as blocker:
+        w.resume_action.trigger()
+    assert blocker.args[0].state == "finished" and blocker.args[0].step == 20
+    # A run that points its data at a system location is never read, whatever is said.
+    config = json.loads((run_path / "config.json").read_text())
+    config["dataset"]["path"] = "/etc/passwd"
+    (run_path / "config.json").write_text(json.dumps(config))
+    w.open_run(str(run_path))
+    assert not w.resume_action.isEnabled()
+    assert "system location" in w.resume_action.toolTip()
+    w.resume()
+    assert not w.session.is_running()
+    assert "system location" in w.notifications.messages()[-1]
+    # Nor does Train read it: the form repeats the run, the data must be added first.
+    w.train_action.trigger()
+    assert not w.session.is_running()
+    assert "cannot train on the selected data" in w.notifications.messages()[-1]
+    assert "/etc/passwd" in w.notifications.messages()[-1]
