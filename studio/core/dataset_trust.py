@@ -9,8 +9,8 @@ from a run is read only when this user chose it:
   forge), or
 - the path is one the user added to the workspace (``datasets.json``, or a copy under
   the workspace), or
-- the user says so for this run (the CLI's ``--trust-dataset-path``, or ``--dataset``
-  naming the same path; the window asks).
+- the user says so for this run (the CLI's ``--trust-dataset-path``; the window can
+  ask), after which the run is sealed for this machine.
 
 Whatever the user says, a run that was not made here never reads system locations
 (``/etc``, ``/proc``, ``~/.ssh``...) or a relative path (``../../etc/passwd``).
@@ -195,7 +195,7 @@ def check_run_dataset(
         return path
     raise UntrustedDataset(
         f"{run} was not made here and reads its dataset from {raw}; check that path, then "
-        "pass --trust-dataset-path (or --dataset with that path) to read it",
+        "pass --trust-dataset-path to read it",
         raw,
         refused=False,
     )
