@@ -163,6 +163,32 @@ def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager
     close_windows(qtbot, [window])
 
 
+@pytest.fixture(autouse=True)
+def _studio_qt_deletes_before_gc(request: pytest.FixtureRequest):
+    """After a test that used ``qtbot``: delete its closed widgets, then collect garbage.
+
+    pytest-qt closes a test's widgets with ``deleteLater`` and keeps only weak
+    references. A pyqtgraph view holds reference cycles, so its Python wrappers wait
+    for the garbage collector; if a collection runs before Qt has deleted the widgets,
+    it clears the wrappers' attributes while their C++ objects still live, and the
+    deletion then calls back into half-cleared objects (``'LabelItem' object has no
+    attribute '_sizeHint'``, or a crash on a timer event to a freed object). Deleting
+    first and collecting here, between tests, keeps both in that order."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    import gc
+
+    # Before too: garbage that earlier tests left must not be collected in the middle of
+    # this one's event processing (seen: a crash on a timer event to a freed object).
+    gc.collect()
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
 def close_windows(qtbot, windows: Iterable[Any]) -> None:
     """Stop training, let the device probe each window starts from a timer answer while
     the window is alive, then close and delete the windows. (pytest-qt's addWidget

@@ -183,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # read-only folder, disk full, a file where a folder goes
         print(f"genai-studio-cli: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # Ctrl-C outside a run (loading, or after its end)
+        print("genai-studio-cli: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _os_error(exc: OSError) -> str:

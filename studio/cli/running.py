@@ -100,9 +100,28 @@ def _run_engine(engine, manager: PluginManager | None = None) -> int:
         return code
     finally:
         # Only now: a Ctrl-C during the final checkpoint, the teardown or the report is
-        # the same request, not a KeyboardInterrupt traceback.
-        signal.signal(signal.SIGINT, previous)
+        # the same request, not a KeyboardInterrupt traceback. A repeat of the first
+        # Ctrl-C that arrives after the run has ended (a double tap on a run that
+        # stopped at once) is still the same request: it is swallowed, not raised.
+        signal.signal(signal.SIGINT, _late_repeat(first_sigint, previous))
         signal.signal(signal.SIGTERM, previous_term)
+
+
+def _late_repeat(first_sigint: list[float], previous):
+    """The SIGINT handler once a run has ended: ``previous``, except for a repeat
+    within ``REPEAT_S`` of the Ctrl-C that stopped the run."""
+    if not first_sigint:
+        return previous
+
+    def handler(signum, frame):
+        if time.monotonic() - first_sigint[0] <= REPEAT_S:
+            return
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    return handler
 
 
 def _report(engine, result, manager, interrupted: bool, terminated: bool) -> int:

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from studio import plugin_install as pi
+from studio.core.contributions import API_VERSION
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "studio_flow2d"
@@ -94,7 +95,7 @@ def test_contract_versions_are_read_from_a_folder_and_a_wheel_without_importing(
     [info] = pi.read_plugins(future, "studio-future")
     assert info.refusal == (
         "plugin studio_future was written for contract version 2.0, but this GenAI Studio "
-        "provides 1.0; it was not installed"
+        f"provides {API_VERSION}; it was not installed"
     )
     wheel = tmp_path / "studio_future-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:

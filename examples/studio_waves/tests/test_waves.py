@@ -87,7 +87,9 @@ def test_the_widget_reads_the_run_handle_streams_and_stops(trained, qtbot):
     with qtbot.waitSignal(widget.sampled, timeout=60_000) as done:
         widget.generate_button.click()
     assert done.args[0].values.shape == (3, 38)
-    assert widget.parts == 2  # at 10 and 20 points; the third is the final sample
+    # Parts at 10, 20 and 30 points; while the GUI thread is busy the worker keeps only
+    # the newest part, so on a loaded machine fewer may be drawn, never none.
+    assert 1 <= widget.parts <= 3
     assert widget.view.curves == 3
 
     # Long enough (512 parts) that Stop, pressed right after, lands while it runs.
