@@ -177,12 +177,16 @@ def _studio_qt_deletes_before_gc(request: pytest.FixtureRequest):
     if "qtbot" not in request.fixturenames:
         yield
         return
-    import gc
-
     # Before too: garbage that earlier tests left must not be collected in the middle of
     # this one's event processing (seen: a crash on a timer event to a freed object).
-    gc.collect()
+    _delete_then_collect()
     yield
+    _delete_then_collect()
+
+
+def _delete_then_collect() -> None:
+    import gc
+
     from PySide6.QtCore import QCoreApplication, QEvent
 
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -188,6 +189,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def run() -> int:
+    """The ``genai-studio-cli`` program: ``main`` with the process's own arguments.
+
+    After a run stopped by Ctrl-C, a repeat of it that lands while the interpreter
+    shuts down (when Python has put SIGINT back to the system's default) would kill
+    the process with SIGINT instead of its exit 130: ignore it from here on."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
+
+
 def _os_error(exc: OSError) -> str:
     """One line for a file-system error: the path, what went wrong, and that the run's
     files are as they were (every write is atomic)."""
@@ -207,4 +220,5 @@ __all__ = [
     "UsageError",
     "build_parser",
     "main",
+    "run",
 ]

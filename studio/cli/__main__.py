@@ -2,6 +2,6 @@
 
 import sys
 
-from studio.cli import main
+from studio.cli import run
 
-sys.exit(main())
+sys.exit(run())
