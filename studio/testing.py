@@ -165,7 +165,7 @@ def studio_window(request: pytest.FixtureRequest, tmp_path: Path, studio_manager
 
 @pytest.fixture(autouse=True)
 def _studio_qt_deletes_before_gc(request: pytest.FixtureRequest):
-    """After a test that used ``qtbot``: delete its closed widgets, then collect garbage.
+    """Around a test that uses ``qtbot``: its widgets deleted before garbage is collected.
 
     pytest-qt closes a test's widgets with ``deleteLater`` and keeps only weak
     references. A pyqtgraph view holds reference cycles, so its Python wrappers wait
@@ -180,7 +180,27 @@ def _studio_qt_deletes_before_gc(request: pytest.FixtureRequest):
     # Before too: garbage that earlier tests left must not be collected in the middle of
     # this one's event processing (seen: a crash on a timer event to a freed object).
     _delete_then_collect()
+    # pytest-qt keeps weak references only: an automatic collection between the end of
+    # the test and the deletion would clear a widget's wrappers first. Hold them.
+    qtbot = request.getfixturevalue("qtbot")
+    held: dict[int, Any] = {}
+    add_widget = qtbot.addWidget
+
+    def add_and_hold(widget, *args, **kwargs):
+        # Until Qt deletes it: a widget the test deleted itself is let go at once.
+        key = id(widget)
+        held[key] = widget
+
+        def forget(*_destroyed: Any, key: int = key) -> None:
+            held.pop(key, None)
+
+        widget.destroyed.connect(forget)
+        return add_widget(widget, *args, **kwargs)
+
+    qtbot.addWidget = add_and_hold
     yield
+    _delete_then_collect()
+    held.clear()
     _delete_then_collect()
 
 
