@@ -213,6 +213,24 @@ def _delete_then_collect() -> None:
     gc.collect()
 
 
+def drop_paths(widget: Any, *paths: Path) -> None:
+    """Drop files or folders on ``widget`` (the main window, the dataset browser) as a
+    file manager would: a real ``QDropEvent`` carrying their URLs."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    widget.dropEvent(event)
+
+
 def close_windows(qtbot, windows: Iterable[Any]) -> None:
     """Stop training, let the device probe each window starts from a timer answer while
     the window is alive, then close and delete the windows. (pytest-qt's addWidget

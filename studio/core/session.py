@@ -67,6 +67,27 @@ def _build_trainer(spec: ModelSpec, config: Any, dataset, device_name: str, seed
     return spec.trainer_factory(config, dataset, device)
 
 
+def _engine(run: RunDir, trainer, settings: EngineSettings, total_steps: int, listener, dist, lock):
+    """The engine for ``trainer`` in ``run``, with the engine settings of the run."""
+    from studio.core.engine import Engine
+
+    return Engine(
+        run,
+        trainer,
+        lock=lock,
+        total_steps=total_steps,
+        seed=settings.seed,
+        precision=settings.precision,
+        sample_every=settings.sample_every,
+        checkpoint_every=settings.checkpoint_every,
+        checkpoint_minutes=settings.checkpoint_minutes,
+        validate_every=settings.validate_every,
+        keep_checkpoints=settings.keep_checkpoints,
+        listener=listener,
+        dist=dist,
+    )
+
+
 def create_engine(
     source: ModelSource,
     dataset: DatasetSpec,
@@ -78,7 +99,6 @@ def create_engine(
     """Create a run directory and an engine ready to ``run()`` from step 0."""
     from studio.core import distributed
     from studio.core.devices import resolve_device, resolve_precision
-    from studio.core.engine import Engine
 
     spec = source.spec
     if dataset.kind not in spec.dataset_kinds:
@@ -126,21 +146,7 @@ def create_engine(
         if lock is not None:
             lock.release()
         raise
-    return Engine(
-        run,
-        trainer,
-        lock=lock,
-        total_steps=record.steps,
-        seed=settings.seed,
-        precision=settings.precision,
-        sample_every=settings.sample_every,
-        checkpoint_every=settings.checkpoint_every,
-        checkpoint_minutes=settings.checkpoint_minutes,
-        validate_every=settings.validate_every,
-        keep_checkpoints=settings.keep_checkpoints,
-        listener=listener,
-        dist=dist,
-    )
+    return _engine(run, trainer, settings, record.steps, listener, dist, lock)
 
 
 Resolver = Callable[[RunRecord], tuple[ModelSource, DatasetSpec]]
@@ -176,7 +182,6 @@ def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listen
     from studio.core import distributed
     from studio.core.checkpoint import NoCheckpoint, clean_checkpoints
     from studio.core.devices import DeviceError, resolve_device
-    from studio.core.engine import Engine
 
     if lock is not None:
         clean_checkpoints(run.checkpoints_dir)  # what a kill while writing/pruning left
@@ -214,21 +219,7 @@ def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listen
     if steps != record.steps and dist.is_main:
         record.steps = steps
         run.write_record(record)
-    engine = Engine(
-        run,
-        trainer,
-        total_steps=steps,
-        seed=saved.seed,
-        precision=saved.precision,
-        sample_every=saved.sample_every,
-        checkpoint_every=saved.checkpoint_every,
-        checkpoint_minutes=saved.checkpoint_minutes,
-        validate_every=saved.validate_every,
-        keep_checkpoints=saved.keep_checkpoints,
-        listener=listener,
-        dist=dist,
-        lock=lock,
-    )
+    engine = _engine(run, trainer, saved, steps, listener, dist, lock)
     try:
         engine.restore_newest()
     except NoCheckpoint:

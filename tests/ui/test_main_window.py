@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
-
 from studio.core.rundir import RunDir
+from studio.testing import drop_paths
 
 # Generous: the suite must hold on a machine busy with other jobs (waits end as soon as
 # their condition holds, so this costs nothing when the machine is idle).
@@ -140,19 +138,6 @@ def test_opening_a_finished_run_shows_its_curves_and_samples(qtbot, make_window)
     assert other.datasets.selected_id() == record.dataset["id"]
 
 
-def drop(window, *paths: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
-
-
 def test_dropping_an_image_folder_reads_it_off_the_gui_thread(qtbot, make_window, tmp_path):
     from PIL import Image
 
@@ -162,7 +147,7 @@ def test_dropping_an_image_folder_reads_it_off_the_gui_thread(qtbot, make_window
     for i in range(4):
         Image.new("RGB", (12, 10), (i * 40, 0, 0)).save(folder / f"{i}.png")
     (folder / "broken.png").write_bytes(b"x")
-    drop(w, folder)
+    drop_paths(w, folder)
     item = lambda: w.datasets.dropped.child(0)  # noqa: E731
     qtbot.waitUntil(
         lambda: w.datasets.dropped.childCount() == 1 and item().text(1) == "images", timeout=WAIT
@@ -189,7 +174,7 @@ def test_dropping_ambiguous_unknown_and_broken_data(qtbot, make_window, tmp_path
     unknown.write_bytes(b"\x00")
     broken = tmp_path / "broken.npy"
     broken.write_bytes(b"not numpy")
-    drop(w, pair, unknown, broken)
+    drop_paths(w, pair, unknown, broken)
     qtbot.waitUntil(
         lambda: (
             w.datasets.dropped.childCount() == 3
@@ -334,7 +319,7 @@ def test_a_dropped_archive_is_unpacked_registered_and_listed_again(qtbot, make_w
     with zipfile.ZipFile(arc, "w") as zf:
         zf.writestr("shakespeare/sonnets.txt", "Shall I compare thee to a summer's day?\n" * 50)
     w = make_window()
-    drop(w, arc)
+    drop_paths(w, arc)
     _wait_read(qtbot, w, 1)
     assert w.datasets.dropped.child(0).text(1) == "text"
     entries = DatasetRegistry(tmp_path / "workspace").entries()
@@ -352,7 +337,7 @@ def test_copy_mode_copies_into_the_workspace_and_is_remembered(qtbot, make_windo
     src.write_text("a,b\n1,2\n3,4\n")
     w = make_window()
     w.datasets.import_mode.setCurrentIndex(w.datasets.import_mode.findData("copy"))
-    drop(w, src)
+    drop_paths(w, src)
     _wait_read(qtbot, w, 1)
     copied = tmp_path / "workspace" / "datasets" / "table" / "table.csv"
     assert copied.exists() and w.datasets.dropped.child(0).text(2) == "2"
@@ -370,7 +355,7 @@ def test_a_dangerous_archive_is_refused_with_its_reason(qtbot, make_window, tmp_
     with zipfile.ZipFile(arc, "w") as zf:
         zf.writestr("../../escape.txt", "gotcha")
     w = make_window()
-    drop(w, arc)
+    drop_paths(w, arc)
     _wait_read(qtbot, w, 1)
     assert w.datasets.dropped.child(0).text(1) == "unreadable"
     assert any("outside its folder" in m for m in w.notifications.messages())
@@ -400,7 +385,7 @@ def test_the_data_tab_previews_each_kind(qtbot, make_window, tmp_path):
     w = make_window()
     # Two class folders could also be two domains: the user is asked; here, classes.
     w.datasets.choose_reader = lambda path, found: next(r for r in found if r.id == "image-classes")
-    drop(w, pets, corpus, pairs, chorales)
+    drop_paths(w, pets, corpus, pairs, chorales)
     _wait_read(qtbot, w, 4)
     preview = w.data_preview
 
@@ -445,7 +430,7 @@ def test_a_dropped_midi_file_shows_as_a_piano_roll(qtbot, make_window, tmp_path)
     path = tmp_path / "scale.mid"
     midi.save(str(path))
     w = make_window()
-    drop(w, path)
+    drop_paths(w, path)
     _wait_read(qtbot, w, 1)
     _select_dropped(w, 0)
     preview = w.data_preview
@@ -462,7 +447,7 @@ def test_a_dropped_table_becomes_the_training_data(qtbot, make_window, tmp_path)
     table = tmp_path / "ring.csv"
     rows = [f"{5 * math.cos(i / 9):.3f},{5 * math.sin(i / 9):.3f}" for i in range(200)]
     table.write_text("x,y\n" + "\n".join(rows) + "\n")
-    drop(w, table)
+    drop_paths(w, table)
     item = lambda: w.datasets.dropped.child(0)  # noqa: E731
     qtbot.waitUntil(lambda: item() is not None and item().text(1) == "table", timeout=WAIT)
     w.datasets.tree.setCurrentItem(item())  # the user clicks it

@@ -26,7 +26,7 @@ def test_progress_is_exported_as_an_animated_gif(qtbot, tmp_path):
     assert gallery.gif_button.isEnabled()
     written = []
     gallery.export_gif(tmp_path / "progress.gif", on_done=written.append)
-    qtbot.waitUntil(lambda: len(written) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(written) == 1, timeout=60_000)
     with Image.open(tmp_path / "progress.gif") as gif:
         assert gif.n_frames == 4
         means = []

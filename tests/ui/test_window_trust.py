@@ -9,27 +9,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 
 from studio.core.rundir import RunDir, list_runs
+from studio.testing import drop_paths
 
 WAIT = 120_000  # generous: waits end as soon as their condition holds
-
-
-def _drop(window, *paths: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
 
 
 def test_an_unreadable_selected_dataset_is_never_replaced_by_other_data(
@@ -38,7 +24,7 @@ def test_an_unreadable_selected_dataset_is_never_replaced_by_other_data(
     w = make_window()
     broken = tmp_path / "mine.npy"
     broken.write_bytes(b"not numpy")
-    _drop(w, broken)
+    drop_paths(w, broken)
     item = lambda: w.datasets.dropped.child(0)  # noqa: E731
     qtbot.waitUntil(lambda: item() is not None and item().text(1) == "unreadable", timeout=WAIT)
     w.datasets.tree.setCurrentItem(item())  # the user clicks it
