@@ -34,7 +34,9 @@ class _Toy:
     given step: for the engine's and the window's failure paths."""
 
     @staticmethod
-    def trainer_class(fail_at=None, nan_at=None, oom_at=None, message="the plugin broke"):
+    def trainer_class(
+        fail_at=None, nan_at=None, oom_at=None, message="the plugin broke", width: int = 3
+    ):
         import torch
 
         from studio import api
@@ -42,7 +44,7 @@ class _Toy:
         class ToyTrainer(api.Trainer):
             def __init__(self, config, dataset, device):
                 super().__init__(config, dataset, device)
-                self.net = torch.nn.Linear(3, 1)
+                self.net = torch.nn.Linear(width, 1)
                 self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
 
             def modules(self):
@@ -66,8 +68,9 @@ class _Toy:
         return ToyTrainer
 
     @staticmethod
-    def manager(trainer_class, with_builtins: bool = False):
-        """A plugin manager holding the toy model ``toy`` and its dataset ``toy-data``."""
+    def manager(trainer_class, with_builtins: bool = False, data=None):
+        """A plugin manager holding the toy model ``toy`` and its dataset ``toy-data``
+        (``data()``: its training tensor; random (32, 3) at each load by default)."""
         from dataclasses import make_dataclass
 
         import torch
@@ -98,7 +101,8 @@ class _Toy:
             @api.hookimpl
             def studio_datasets():
                 def load():
-                    return api.LoadedDataset(kind="toy", train=(torch.randn(32, 3),))
+                    x = data() if data is not None else torch.randn(32, 3)
+                    return api.LoadedDataset(kind="toy", train=(x,))
 
                 return [api.DatasetSpec("toy-data", "Toy", "", "toy", load)]
 

@@ -9,13 +9,11 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import make_dataclass
 from pathlib import Path
 
 import pytest
 import torch
 
-from studio import api
 from studio.core import checkpoint as ck
 from studio.core import config as cfg
 from studio.core import engine as engine_module
@@ -27,50 +25,12 @@ from studio.core.settings import EngineSettings
 
 
 def toy_manager(toy, width: int = 3):
-    """The conftest toy model on fixed data (its own data is random at each load)."""
-    from studio.plugins import PluginManager
-
-    class Plugin:
-        STUDIO_API = "1.0"
-
-        @staticmethod
-        @api.hookimpl
-        def studio_models():
-            trainer = toy.trainer_class()
-            if width != 3:  # "another model": the same names, other shapes
-
-                class Wider(trainer):
-                    def __init__(self, config, dataset, device):
-                        super().__init__(config, dataset, device)
-                        self.net = torch.nn.Linear(width, 1)
-                        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
-
-                trainer = Wider
-            config = make_dataclass("ToyConfig", [("batch_size", int, 4)])
-            return [
-                api.ModelSpec(
-                    id="toy",
-                    name="Toy",
-                    description="",
-                    dataset_kinds=("toy",),
-                    config_class=config,
-                    trainer_factory=trainer,
-                    default_dataset="toy-data",
-                )
-            ]
-
-        @staticmethod
-        @api.hookimpl
-        def studio_datasets():
-            def load():
-                x = torch.linspace(-1, 1, 32 * width).reshape(32, width)
-                return api.LoadedDataset(kind="toy", train=(x,))
-
-            return [api.DatasetSpec("toy-data", "Toy", "", "toy", load)]
-
-    manager = PluginManager()
-    manager.register(Plugin, "toy_plugin")
-    return manager
+    """The conftest toy model on fixed data (its own data is random at each load); a
+    width other than 3 is "another model": the same weight names, other shapes."""
+    return toy.manager(
+        toy.trainer_class(width=width),
+        data=lambda: torch.linspace(-1, 1, 32 * width).reshape(32, width),
+    )
 
 
 def start(manager, path: Path, steps: int, listener=None, **settings):
