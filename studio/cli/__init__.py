@@ -85,11 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--reader", help="reader for a --dataset path (default: the best fit)")
     t.add_argument("--run-dir", type=Path, help="folder the run is written to")
     t.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
-    t.add_argument(
-        "--trust-dataset-path",
-        action="store_true",
-        help="read the dataset path of a run that was not made here (check it first)",
-    )
+    _add_trust_flag(t)
     t.add_argument("--preset", help="a preset of the model, e.g. 'quick CPU'")
     t.add_argument("--config", type=Path, help="model settings from a JSON or TOML file")
     t.add_argument("--help-model", action="store_true", help="list the model's settings")
@@ -97,11 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export a run's latest weights (ONNX, safetensors...)")
     e.add_argument("--run-dir", type=Path, required=True)
-    e.add_argument(
-        "--trust-dataset-path",
-        action="store_true",
-        help="read the dataset path of a run that was not made here (check it first)",
-    )
+    _add_trust_flag(e)
     e.add_argument("--format", help="exporter id (omit it to list those for the run's model)")
     e.add_argument("--out", help="output file (omit --format to list the formats)")
 
@@ -113,11 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Ctrl-C cancels (exit 130, nothing written).",
     )
     s.add_argument("--run-dir", type=Path, help="the run to sample from")
-    s.add_argument(
-        "--trust-dataset-path",
-        action="store_true",
-        help="read the dataset path of a run that was not made here (check it first)",
-    )
+    _add_trust_flag(s)
     s.add_argument("--out", help="output file (JSON or PNG by sample kind)")
     s.add_argument("--model", help="with --help-sample: the model whose options to list")
     s.add_argument(
@@ -138,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
         "repeatable",
     )
     return p
+
+
+def _add_trust_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-dataset-path",
+        action="store_true",
+        help="read the dataset path of a run that was not made here (check it first)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
