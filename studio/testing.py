@@ -231,6 +231,21 @@ def drop_paths(widget: Any, *paths: Path) -> None:
     widget.dropEvent(event)
 
 
+@pytest.fixture
+def studio_one_thread():
+    """Torch on one intra-op thread for the test: tiny networks train several times
+    faster on one thread than on a busy machine's several (their per-op
+    synchronisation costs more than the maths)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def close_windows(qtbot, windows: Iterable[Any]) -> None:
     """Stop training, let the device probe each window starts from a timer answer while
     the window is alive, then close and delete the windows. (pytest-qt's addWidget

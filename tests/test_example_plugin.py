@@ -56,18 +56,7 @@ def manager(monkeypatch):
         del sys.modules[name]
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny networks: one thread beats two fighting over a busy 2-core machine."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_example_plugin_registers_trains_and_learns(manager, tmp_path, one_thread):
+def test_example_plugin_registers_trains_and_learns(manager, tmp_path, studio_one_thread):
     assert manager.records["sine_gan"].ok, manager.records["sine_gan"].errors
     source = manager.model_source("sine-gan")
     config = cfg.build(source.spec.config_class, {})
@@ -94,7 +83,9 @@ def test_example_widget_builds(manager, qtbot):
     assert widget.generate_button.text() == "Generate"
 
 
-def test_both_1_0_examples_install_load_and_train_in_the_1_1_app(tmp_path, monkeypatch, one_thread):
+def test_both_1_0_examples_install_load_and_train_in_the_1_1_app(
+    tmp_path, monkeypatch, studio_one_thread
+):
     """Contract 1.1 keeps 1.0 plugins working unchanged: both examples, pip-installed
     as a user installs them, declare 1.0, load with no error, train and sample (the
     flow's 1.0 keyword option too)."""

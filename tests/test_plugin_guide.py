@@ -62,7 +62,7 @@ def test_the_sample_kind_snippet_registers_a_kind_and_its_view(load, tmp_path, q
     assert view.text.toPlainText() == "C E G" and "3 notes" in view.caption.text()
 
 
-def test_the_options_plugin_and_its_test_module_run(load, tmp_path, one_thread):
+def test_the_options_plugin_and_its_test_module_run(load, tmp_path, studio_one_thread):
     load("dice_plugin.py")
     tests = load("test_dice.py")
     manager = tests.manager.__wrapped__()  # the fixture's function, called directly
@@ -70,7 +70,9 @@ def test_the_options_plugin_and_its_test_module_run(load, tmp_path, one_thread):
     tests.test_learns_the_loaded_face_streams_and_stops(manager, tmp_path)
 
 
-def test_the_widget_snippet_reads_its_run_handle_and_streams(load, tmp_path, qtbot, one_thread):
+def test_the_widget_snippet_reads_its_run_handle_and_streams(
+    load, tmp_path, qtbot, studio_one_thread
+):
     from studio.api_qt import SamplingContext
 
     plugin = load("dice_plugin.py")
@@ -87,13 +89,3 @@ def test_the_widget_snippet_reads_its_run_handle_and_streams(load, tmp_path, qtb
         widget.generate_button.click()
     assert len(done.args[0].values) == 30
     assert widget.view.caption.text().startswith("sixes: ")  # the final sample is shown
-
-
-@pytest.fixture
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

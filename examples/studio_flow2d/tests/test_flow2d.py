@@ -14,16 +14,6 @@ from studio.testing import sample_run, train_run
 pytestmark = pytest.mark.studio_plugins("flow2d")
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny networks train several times faster on one thread than on a busy
-    multi-core machine's several (their per-op sync costs more than the maths)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_passes_the_studio_contract_checks(studio_contract):
     report = studio_contract("flow2d", steps=3)
     assert report.checks == ["loads", "form builds", "trains", "checkpoints", "samples", "resumes"]
@@ -51,7 +41,7 @@ def test_the_flow_is_invertible_and_its_density_integrates_to_one():
     assert math.isclose(float(mass), 1.0, abs_tol=0.02)
 
 
-def test_learns_the_eight_modes(studio_manager, tmp_path, one_thread):
+def test_learns_the_eight_modes(studio_manager, tmp_path, studio_one_thread):
     def train(steps: int):
         run = train_run(
             "flow2d",

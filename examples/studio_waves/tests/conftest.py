@@ -23,14 +23,3 @@ def waves_manager(monkeypatch):
     yield manager_with({"waves": studio_waves})
     for name in [k for k in sys.modules if k.startswith("studio_waves")]:
         del sys.modules[name]
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny networks train faster on one thread than on a busy machine's several."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

@@ -11,7 +11,7 @@ from studio.testing import sample_run, stream_run, train_run
 
 
 @pytest.fixture
-def trained(waves_manager, tmp_path, one_thread):
+def trained(waves_manager, tmp_path, studio_one_thread):
     run = train_run("waves", 300, path=tmp_path / "run", sample_every=150, manager=waves_manager)
     return waves_manager, run
 
