@@ -379,10 +379,10 @@ def check_plugin_contract(
     dataset), samples from the checkpoint, and resumes the run for ``steps`` more.
     """
     from studio.core import config as cfg
-    from studio.core.contributions import ENGINE_PRESET_KEYS
     from studio.core.rundir import RunDir
     from studio.core.samples import Sample
     from studio.core.session import RunSampler, TrainSettings, create_engine, resume_engine
+    from studio.core.settings import split_settings
 
     checks: list[str] = []
     assert model_id in manager.models, (
@@ -398,16 +398,13 @@ def check_plugin_contract(
     spec = source.spec
     infos = cfg.describe(spec.config_class)  # what the form and CLI flags are built from
     for name, values in {"defaults": {}, **spec.presets}.items():
-        config_values = {k: v for k, v in values.items() if k not in ENGINE_PRESET_KEYS}
+        config_values, _ = split_settings(values)
         try:
             cfg.build(spec.config_class, config_values)
         except Exception as exc:
             raise AssertionError(f"preset {name!r} does not build a config: {exc}") from exc
     checks.append("form builds")
-    preset_values = dict(spec.presets.get(preset, {})) if preset else {}
-    config = cfg.build(
-        spec.config_class, {k: v for k, v in preset_values.items() if k not in ENGINE_PRESET_KEYS}
-    )
+    config = cfg.build(spec.config_class, split_settings(spec.presets.get(preset, {}))[0])
 
     if dataset is None:
         assert spec.default_dataset, f"model {model_id} has no default dataset: pass one"

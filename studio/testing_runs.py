@@ -103,15 +103,13 @@ def train_run(
     from studio.core import config as cfg
     from studio.core.run_handle import RunHandle
     from studio.core.session import create_engine
-    from studio.core.settings import ENGINE_PRESET_KEYS, build_settings
+    from studio.core.settings import build_settings, split_settings
 
     manager = _manager_for(plugins, manager)
     source = manager.model_source(model_id)
     spec = source.spec
     data = _dataset_spec(manager, dataset, model_id)
-    preset_values = dict(spec.presets[preset]) if preset else {}
-    engine_preset = {k: v for k, v in preset_values.items() if k in ENGINE_PRESET_KEYS}
-    config_preset = {k: v for k, v in preset_values.items() if k not in ENGINE_PRESET_KEYS}
+    config_preset, engine_preset = split_settings(spec.presets[preset] if preset else {})
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         built = config
     else:

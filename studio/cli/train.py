@@ -19,7 +19,7 @@ from studio.cli.running import _progress, _run_engine
 from studio.core import config as cfg
 from studio.core.errors import DatasetError
 from studio.core.rundir import RunDir
-from studio.core.settings import ENGINE_PRESET_KEYS, SETTING_NAMES, describe_settings
+from studio.core.settings import SETTING_NAMES, describe_settings, split_settings
 from studio.core.workbench import CUSTOM, Workbench, WorkbenchError
 
 # The engine settings a resumed run may change; the others are the run's own.
@@ -182,8 +182,9 @@ def cmd_train(args, extra: list[str]) -> int:
     # preset does), then the flags.
     file_values = _config_file(args.config)
     try:
-        bench.update_config({k: v for k, v in file_values.items() if k not in ENGINE_PRESET_KEYS})
-        bench.update_settings({k: v for k, v in file_values.items() if k in ENGINE_PRESET_KEYS})
+        config_values, engine_values = split_settings(file_values)
+        bench.update_config(config_values)
+        bench.update_settings(engine_values)
     except cfg.ConfigError as exc:
         raise UsageError(f"--config {args.config}: {exc}") from None
     flags = {k[4:]: v for k, v in vars(model_args).items() if v is not None}

@@ -63,6 +63,13 @@ SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Engine
 ENGINE_PRESET_KEYS = frozenset(SETTING_NAMES)
 
 
+def split_settings(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A preset's (or a config file's) values as (model config values, engine settings)."""
+    config = {k: v for k, v in values.items() if k not in ENGINE_PRESET_KEYS}
+    engine = {k: v for k, v in values.items() if k in ENGINE_PRESET_KEYS}
+    return config, engine
+
+
 def describe_settings() -> list[cfg.FieldInfo]:
     """The engine settings' fields, in order, for forms and flags."""
     return cfg.describe(EngineSettings)

@@ -30,7 +30,7 @@ from studio.core import config as cfg
 from studio.core.contributions import DatasetSpec, ModelSpec
 from studio.core.errors import DatasetError
 from studio.core.rundir import RunDir, RunDirError, RunRecord, new_run_path
-from studio.core.settings import ENGINE_PRESET_KEYS, EngineSettings, build_settings
+from studio.core.settings import EngineSettings, build_settings, split_settings
 from studio.core.workbench_types import (
     DatasetChanged,
     DatasetSelection,
@@ -267,9 +267,7 @@ class Workbench:
         if name == CUSTOM:
             self.config_values = {}
             return
-        values = spec.presets[name]
-        self.config_values = {k: v for k, v in values.items() if k not in ENGINE_PRESET_KEYS}
-        engine = {k: v for k, v in values.items() if k in ENGINE_PRESET_KEYS}
+        self.config_values, engine = split_settings(spec.presets[name])
         self.settings = build_settings(engine, base=self.settings)
 
     def set_preset(self, name: str) -> None:

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from studio.core import config as cfg
 from studio.core.contributions import ModelSpec
 from studio.core.settings import (
-    ENGINE_PRESET_KEYS,
     EngineSettings,
     build_settings,
     describe_settings,
+    split_settings,
 )
 
 CUSTOM = "custom"
@@ -207,11 +207,12 @@ class ConfigForm(QWidget):
             return
         for info in cfg.describe(self.spec.config_class):
             self._set_editor(info.name, info.default)
-        for key, value in self.spec.presets[name].items():
+        config_values, engine_values = split_settings(self.spec.presets[name])
+        for key, value in config_values.items():
             if key in self.editors:
                 self._set_editor(key, value)
-            elif key in ENGINE_PRESET_KEYS:
-                self._write(self.engine_editors[key], value)
+        for key, value in engine_values.items():
+            self._write(self.engine_editors[key], value)
         self._on_edit(from_preset=True)
 
     def _on_edit(self, *args: Any, from_preset: bool = False) -> None:
