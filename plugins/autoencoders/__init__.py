@@ -1,0 +1,3 @@
+"""Chapter 7 of the book: autoencoders and variational autoencoders."""
+
+STUDIO_API = "1.1"
