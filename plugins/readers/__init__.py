@@ -11,7 +11,7 @@ from pathlib import Path
 
 from studio import api
 
-from . import detect
+from . import captions, detect
 
 STUDIO_API = "1.0"
 __version__ = "0.1.0"
@@ -71,6 +71,15 @@ def studio_dataset_readers() -> list[api.ReaderSpec]:
             load=_lazy("images", "load_flat"),
             priority=10,
             patterns=images,
+        ),
+        api.ReaderSpec(
+            id="captioned-images",
+            name="Images with captions (image.png + image.txt, or a file,caption CSV)",
+            kind=captions.KIND,
+            accepts=captions.accepts,
+            load=_lazy("captions", "load_captions"),
+            priority=30,  # above the image folder, text and CSV readers it overlaps
+            patterns=(*images, "*.txt", "*.csv"),
         ),
         api.ReaderSpec(
             id="text",
