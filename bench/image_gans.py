@@ -11,7 +11,7 @@ process; the first --warmup steps of each are not timed (the engine's are timed 
 its own per-step metrics, so its start-up and final checkpoint are excluded too).
 
 Scores: a classifier trained on the real digits judges generated digits (see
-``studio_plugins.image_gans.judge``): ``dcgan_digit_accuracy`` is the share of DCGAN
+``studio.core.judge``): ``dcgan_digit_accuracy`` is the share of DCGAN
 samples it recognises with probability >= 0.9 (1,000 samples drawn as the app draws
 them: with the preset's ten InfoGAN codes, 100 of each code; ``dcgan_code_purity``
 says how far each code is one digit); ``cgan_label_accuracy`` is the share of
@@ -49,11 +49,11 @@ import torch
 import torch.nn.functional as F
 
 from studio import api
+from studio.api import judge
 from studio.core import config as cfg
 from studio.core.engine import EngineListener
 from studio.core.session import TrainSettings, create_engine
 from studio.plugins import load_plugins
-from studio_plugins.image_gans import judge
 from studio_plugins.image_gans.dcgan_networks import DCDiscriminator, DCGenerator
 
 

@@ -33,10 +33,13 @@ from studio.core.sampling import CancelToken, SamplingCancelled
 from studio.hookspecs import PROJECT
 
 if TYPE_CHECKING:  # pragma: no cover
+    from studio.core import judge
     from studio.core.datasets import LoadedDataset, split
+    from studio.core.digits import load_digits
     from studio.core.prepare import prepare_images
     from studio.core.text_corpus import TextCorpus
     from studio.core.trainer import Trainer
+    from studio.nn.gpt import GPT, GPTShape
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 """Decorator marking a function as a GenAI Studio hook implementation."""
@@ -47,6 +50,14 @@ _LAZY = {
     "split": ("studio.core.datasets", "split"),
     "prepare_images": ("studio.core.prepare", "prepare_images"),
     "TextCorpus": ("studio.core.text_corpus", "TextCorpus"),
+    "GPT": ("studio.nn.gpt", "GPT"),
+    "GPTShape": ("studio.nn.gpt", "GPTShape"),
+    "load_digits": ("studio.core.digits", "load_digits"),
+}
+
+# Modules plugins share, imported on first use (they import torch).
+_LAZY_MODULES = {
+    "judge": "studio.core.judge",
 }
 
 
@@ -58,16 +69,24 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
+    if name in _LAZY_MODULES:
+        import importlib
+
+        value = importlib.import_module(_LAZY_MODULES[name])
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'studio.api' has no attribute {name!r}")
 
 
 __all__ = [
     "API_VERSION",
+    "GPT",
     "CancelToken",
     "ConfigError",
     "DatasetError",
     "DatasetSpec",
     "ExporterSpec",
+    "GPTShape",
     "Images",
     "LoadedDataset",
     "ModelSpec",
@@ -83,6 +102,8 @@ __all__ = [
     "TextCorpus",
     "Trainer",
     "hookimpl",
+    "judge",
+    "load_digits",
     "param",
     "prepare_images",
     "split",

@@ -35,9 +35,7 @@ def _widget(context):
 
 
 def _load_digits():
-    from .data import load_digits
-
-    return load_digits()
+    return api.load_digits()
 
 
 def _export_onnx(source, path):

@@ -1,7 +1,7 @@
 """The image GANs really learn: a small classifier, trained here on the real digits,
 judges the digits DCGAN and the conditional GAN generate after a short CPU training
 through the real engine (the "quick CPU" presets, fewer steps). These fail if
-learning breaks. The scores are defined in ``studio_plugins.image_gans.judge``.
+learning breaks. The scores are defined in ``studio.core.judge`` (``studio.api.judge``).
 Runs are trained and sampled with ``studio.testing``, as a plugin author's tests do.
 """
 
@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from studio import api
+from studio.api import judge
 from studio.testing import sample_run, train_run
-from studio_plugins.image_gans import judge
 
 # Steps of the learning runs. Measured on this 2-core machine (seed 0, quick CPU
 # presets): DCGAN's digit accuracy is about 0.5 at 600 steps (0.0 untrained; held-out

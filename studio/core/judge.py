@@ -1,5 +1,7 @@
 """A small digit classifier trained on the real digits, used to judge generated ones
-(the learning tests and ``bench/image_gans.py``). Qt-free.
+(the learning tests, the benches and the health monitor of image generators). Plugins
+reach it as ``studio.api.judge``; ``digit_judge()`` is one judge per process, trained
+on the embedded digits. Qt-free.
 
 Scores, on images in [-1, 1] of shape (N, 1, 32, 32):
 
@@ -18,6 +20,7 @@ Scores, on images in [-1, 1] of shape (N, 1, 32, 32):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -147,3 +150,14 @@ def images_from_uint8(images) -> torch.Tensor:
     """``api.Images.images`` (N, H, W, C) uint8 -> (N, C, H, W) float in [-1, 1]."""
     x = torch.as_tensor(images).permute(0, 3, 1, 2).float()
     return x / 127.5 - 1
+
+
+@functools.lru_cache(maxsize=1)
+def digit_judge(seed: int = 0) -> TrainedJudge:
+    """A judge trained on the embedded digits at 32x32 (seconds on a CPU), once per
+    process: every test and bench that judges digits shares it."""
+    from studio.core.digits import load_digits
+    from studio.core.prepare import prepare_images
+
+    images, labels = prepare_images(load_digits(32), 32, 1).train
+    return train_judge(images, labels, seed=seed)

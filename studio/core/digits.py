@@ -1,4 +1,5 @@
-"""The embedded dataset: scikit-learn's bundled handwritten digits (1,797 images of
+"""The embedded digits dataset (registered by the image GAN plugin, used by every image
+model and by the digit judge): scikit-learn's bundled handwritten digits (1,797 images of
 8x8 pixels, 0-16 levels, 10 classes), upscaled to 32x32 for the convolutional models.
 
 The file is the one ``sklearn.datasets.load_digits`` reads (``digits.csv.gz`` inside
@@ -12,9 +13,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio import api
+from studio.core.errors import DatasetError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from studio.core.datasets import LoadedDataset
 
 DIGITS_SIZE = 32
 DIGITS_ITEMS = 1797
@@ -25,10 +29,10 @@ def digits_file() -> str:
     """The path of scikit-learn's ``digits.csv.gz`` (found without importing sklearn)."""
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
-        raise api.DatasetError("the digits need scikit-learn, which is not installed")
+        raise DatasetError("the digits need scikit-learn, which is not installed")
     path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
     if not os.path.isfile(path):
-        raise api.DatasetError(f"scikit-learn's digits file is missing: {path}")
+        raise DatasetError(f"scikit-learn's digits file is missing: {path}")
     return path
 
 
@@ -46,12 +50,14 @@ def _digits(size: int) -> tuple[Any, Any]:
     return images, labels
 
 
-def load_digits(size: int = DIGITS_SIZE) -> api.LoadedDataset:
+def load_digits(size: int = DIGITS_SIZE) -> LoadedDataset:
     """The digits as kind ``labelled-images``: uint8 (1797, 1, size, size), 0..16 scaled
     to 0..255 and upscaled bilinearly (smooth strokes, not 4x4 blocks), int64 labels.
     Read once per process (the tensors are shared: nothing modifies them in place)."""
+    from studio.core.datasets import LoadedDataset
+
     images, labels = _digits(size)
-    return api.LoadedDataset(
+    return LoadedDataset(
         kind="labelled-images",
         train=(images, labels),
         info={"classes": list(CLASSES), "source": "scikit-learn digits.csv.gz"},
