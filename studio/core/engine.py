@@ -30,6 +30,7 @@ from studio.core.checkpoint import (
 from studio.core.datasets import BatchOrder, move_to
 from studio.core.devices import resolve_precision
 from studio.core.distributed import SINGLE, DistContext
+from studio.core.early_stop import EarlyStopper, StopCriterion
 from studio.core.listener import EngineListener, EngineResult
 from studio.core.restore import (
     load_model_state,
@@ -49,6 +50,7 @@ RNG_LOCK = threading.RLock()
 
 PREVIEW_SEED = 1234  # previews use their own generator: the same latents at every step
 METRICS_FLUSH_S = 0.5
+GRAD_NORM_EVERY = 10  # optimizer steps between the health monitor's gradient norms
 STATUS_EVERY_S = 2.0  # status.json's step is refreshed this often while running
 
 
@@ -84,6 +86,8 @@ class Engine:
         listener: EngineListener | None = None,
         dist: DistContext = SINGLE,
         lock: Any = None,
+        stop: StopCriterion | None = None,
+        health: Any = None,
     ) -> None:
         self.dist = dist
         self.run_dir = run
@@ -112,6 +116,13 @@ class Engine:
         if precision == "fp16":
             trainer.scaler = torch.amp.GradScaler(self.device.type)
         self._agreed_stop = False
+        # Early stopping (studio.core.early_stop) and the health monitor
+        # (studio.core.health): both read the metrics rows as they are made.
+        self.stopper = EarlyStopper(stop) if stop is not None else None
+        self._early = False
+        self.health = health
+        if health is not None and health.alarms:
+            trainer.grad_norm_every = GRAD_NORM_EVERY
         if dist.enabled:
             from studio.core import distributed
 
@@ -154,6 +165,8 @@ class Engine:
             "scaler": t.scaler.state_dict() if t.scaler is not None else None,
             "rng": rng_state(),
             "trainer": t.extra_state(),
+            **({"early_stop": self.stopper.state(self.step)} if self.stopper else {}),
+            **({"health": self.health.state()} if self.health is not None else {}),
         }
 
     def save_checkpoint(self) -> None:
@@ -215,6 +228,10 @@ class Engine:
             ) from None
         self.step, self.epoch, self.batch_in_epoch = step, epoch, batch
         self._elapsed_before = elapsed
+        if self.stopper is not None:
+            self.stopper.load_state(state.get("early_stop"))
+        if self.health is not None:
+            self.health.load_state(state.get("health"))
         self._last_good_checkpoint = self.step
         if self.dist.enabled:
             self._seed_rank()
@@ -261,6 +278,8 @@ class Engine:
         with self._aside():
             g = torch.Generator(device="cpu").manual_seed(PREVIEW_SEED)
             sample = self.trainer.sample(g)
+            if self.health is not None:  # the judge's scores join the sample's own
+                sample.metrics.update(self.health.score_sample(sample))
         sample.save(self.run_dir.sample_stem(self.step))
         self.listener.on_sample(self.step, sample)
         return sample
@@ -275,6 +294,21 @@ class Engine:
         if self._last_good_checkpoint is None:
             return "no checkpoint was written before it"
         return f"the last good checkpoint (step {self._last_good_checkpoint}) is kept"
+
+    def _watch(self, row: dict[str, Any]) -> bool:
+        """Alarms and early stopping on a new metrics row (rank 0 decides: its rows are
+        the logged ones); True when the loop should end now."""
+        if not self.dist.is_main:
+            return False
+        if self.health is not None:
+            grad_norm, self.trainer.grad_norm = self.trainer.grad_norm, None
+            for alarm in self.health.observe(row, grad_norm):
+                self._event(alarm.message(), "WARNING")
+        if self.stopper is None or not self.stopper.watch(self.step, row, self.trainer.weights):
+            return False
+        self._early = True
+        self._stop.set()  # under torchrun the ranks agree on it at the next step
+        return not self.dist.enabled
 
     def release(self) -> None:
         """Let go of the run folder's lock (``run()`` does it when it ends)."""
@@ -388,6 +422,8 @@ class Engine:
                 pending.append(row)
                 if self.dist.is_main:
                     self.listener.on_metrics(row)
+                if self._watch(row):
+                    break
                 now = time.perf_counter()
                 if now - last_flush > METRICS_FLUSH_S:
                     self._write_metrics(pending)
@@ -441,16 +477,22 @@ class Engine:
         finally:
             self._write_metrics(pending)
         if result is None:
-            if self.sample_every and self.step % self.sample_every != 0:
-                self.preview()
-            if self._last_good_checkpoint != self.step:
+            early = self._early and self.stopper is not None
+            restored = early and self.stopper.restore_into(self.trainer, self.step)
+            if self.sample_every and (self.step % self.sample_every != 0 or restored):
+                self.preview()  # a restored run's last preview shows the weights it keeps
+            if self._last_good_checkpoint != self.step or restored:
                 self.save_checkpoint()
             done = self.step >= self.total_steps
-            state = "finished" if done else "stopped"
+            state = "finished" if done or early else "stopped"
             what = "finished" if done else "stopped by request"
-            result = EngineResult(
-                state, self.step, f"{what} at step {self.step} ({self._elapsed():.1f} s)"
-            )
+            message = f"{what} at step {self.step} ({self._elapsed():.1f} s)"
+            if early:
+                message = (
+                    f"stopped early at step {self.step} ({self._elapsed():.1f} s): "
+                    f"{self.stopper.reason(restored)}"
+                )
+            result = EngineResult(state, self.step, message)
             self._event(result.message)
         self._set_state(result.state, result.message)
         return result

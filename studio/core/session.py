@@ -69,7 +69,9 @@ def _build_trainer(spec: ModelSpec, config: Any, dataset, device_name: str, seed
 
 def _engine(run: RunDir, trainer, settings: EngineSettings, total_steps: int, listener, dist, lock):
     """The engine for ``trainer`` in ``run``, with the engine settings of the run."""
+    from studio.core.early_stop import criterion_from_settings
     from studio.core.engine import Engine
+    from studio.core.health import build_health
 
     return Engine(
         run,
@@ -85,6 +87,8 @@ def _engine(run: RunDir, trainer, settings: EngineSettings, total_steps: int, li
         keep_checkpoints=settings.keep_checkpoints,
         listener=listener,
         dist=dist,
+        stop=criterion_from_settings(settings),
+        health=build_health(settings),
     )
 
 

@@ -52,6 +52,31 @@ class EngineSettings:
     tensorboard: bool = param(
         False, help="also write TensorBoard event files in <run>/tensorboard", label="TensorBoard"
     )
+    # Early stopping (studio.core.early_stop): off while stop_metric is empty.
+    stop_metric: str = param(
+        "",
+        help="stop early on this metric (val/loss, sample/...; empty: never)",
+        label="Stop on metric",
+    )
+    stop_mode: str = param(
+        "min", help="whether the metric should go down (min) or up (max)", choices=("min", "max")
+    )
+    stop_patience: int = param(
+        10, help="stop after this many evaluations of the metric without improvement", min=1
+    )
+    stop_min_delta: float = param(
+        0.0, help="a change smaller than this is not an improvement", min=0
+    )
+    restore_best: bool = param(
+        True, help="after an early stop, put back the weights of the best evaluation"
+    )
+    # Health monitor (studio.core.health).
+    judge: str = param(
+        "",
+        help="score image previews with a judge: digits (built in), a classifier run "
+        "folder, or empty (none)",
+    )
+    alarms: bool = param(True, help="watch the metrics for signs of trouble and say so")
 
 
 # The name the session module has always used.

@@ -57,6 +57,11 @@ class Trainer:
         self.amp_dtype: torch.dtype | None = None  # set by the engine
         self.scaler: torch.amp.GradScaler | None = None  # set by the engine for fp16
         self.distributed = False  # set by the engine under torchrun: average gradients
+        # The health monitor's gradient norm (studio.core.health): measured in
+        # ``optimize`` every N calls when the engine sets N (0: never).
+        self.grad_norm_every = 0
+        self.grad_norm: float | None = None
+        self._optimize_calls = 0
 
     # --- to implement --------------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
@@ -139,9 +144,26 @@ class Trainer:
         else:
             loss.backward()
             self._sync(optimizer)
+            self._measure(optimizer)
             if clip:
                 self._clip(optimizer, clip)
             optimizer.step()
+
+    def _measure(self, optimizer: torch.optim.Optimizer) -> None:
+        """The total gradient norm, every ``grad_norm_every`` calls (fp32 and bf16: an
+        fp16 run's gradients are scaled, so its norms are not comparable step to step)."""
+        if not self.grad_norm_every:
+            return
+        self._optimize_calls += 1
+        if self._optimize_calls % self.grad_norm_every:
+            return
+        grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        if grads:
+            norms = torch.stack([torch.linalg.vector_norm(g) for g in grads])
+            norm = torch.linalg.vector_norm(norms)
+            value = float(norm)  # the largest of a step's optimizers; a NaN wins
+            if self.grad_norm is None or not value <= self.grad_norm:
+                self.grad_norm = value
 
     def _sync(self, optimizer: torch.optim.Optimizer) -> None:
         if self.distributed:

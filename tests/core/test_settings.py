@@ -62,6 +62,13 @@ def test_every_setting_is_declared_once_with_what_forms_and_flags_need():
         "validate_every",
         "keep_checkpoints",
         "tensorboard",
+        "stop_metric",
+        "stop_mode",
+        "stop_patience",
+        "stop_min_delta",
+        "restore_best",
+        "judge",
+        "alarms",
     }
     assert all(i.help for i in infos.values())
     assert infos["precision"].choices == ("fp32", "bf16", "fp16")
