@@ -174,7 +174,7 @@ def engine_rate(args, config, root: Path, sync, warm: int, steps: int, seed: int
 def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
     """The same step written by hand: the trainer's token stream and window gather, a
     fresh model of the same shape, AdamW, the schedule, clipping, the loss read."""
-    from studio_plugins.text_gen.gpt_network import GPT
+    from studio.nn.gpt import GPT
     from studio_plugins.text_gen.trainer import adamw, scheduler
 
     device = trainer.device

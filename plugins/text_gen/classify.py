@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from studio import api
+from studio.api import GPT, GPTShape
 
 from . import tokenization
 from .config import SIZES, ClassifySampleOptions
-from .gpt_network import GPT, GPTShape
 from .trainer import adamw, scheduler
 
 SPLIT_SEED = 0

@@ -22,8 +22,7 @@ from typing import Any
 import torch
 
 from studio import api
-
-from .gpt_network import GPT, GPTShape
+from studio.api import GPT, GPTShape
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 TOKENIZER_FILES = ("vocab.json", "merges.txt")

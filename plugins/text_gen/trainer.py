@@ -316,7 +316,7 @@ class GPTTrainer(LMTrainer):
 
     def __init__(self, config, dataset, device) -> None:
         super().__init__(config, dataset, device)
-        from .gpt_network import GPT, GPTShape
+        from studio.api import GPT, GPTShape
 
         if config.pretrained:
             from .gpt2_weights import load_gpt2
