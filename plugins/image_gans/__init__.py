@@ -67,7 +67,7 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("gan-mlp"),
             default_dataset="digits",
             presets={
-                "book defaults": {"batch_size": 64, "lr": 1e-4, "image_size": 28, "steps": 20000},
+                "book": {"batch_size": 64, "lr": 1e-4, "image_size": 28, "steps": 20000},
                 "quick CPU": {
                     "batch_size": 64,
                     "lr": 2e-4,
@@ -95,7 +95,7 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("dcgan"),
             default_dataset="digits",
             presets={
-                "book defaults": {
+                "book": {
                     "batch_size": 128,
                     "image_size": 64,
                     "ngf": 64,
@@ -141,7 +141,7 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("cgan"),
             default_dataset="digits",
             presets={
-                "book defaults": {
+                "book": {
                     "batch_size": 64,
                     "loss": "wgan-gp",
                     "critic_steps": 5,

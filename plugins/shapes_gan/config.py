@@ -16,6 +16,12 @@ class ShapeGANConfig:
     latent_dim: int = param(2, min=1, max=64, help="Size of the generator's noise input")
     dropout: float = param(0.3, min=0.0, max=0.9, help="Dropout in the discriminator")
     preview_points: int = param(512, min=16, max=8192, help="Points drawn in each preview")
+    d_update: str = param(
+        "joint",
+        choices=["joint", "real, then fake"],
+        help="Discriminator update: one step on real and fake together, or two steps "
+        "per batch, real then fake (the book)",
+    )
 
 
 @dataclass
@@ -25,6 +31,17 @@ class NumberGANConfig:
     batch_size: int = param(10, min=2, max=4096, help="Real numbers per training step")
     lr: float = param(5e-4, min=1e-6, max=1.0, help="Adam learning rate, both networks")
     preview_numbers: int = param(64, min=1, max=4096, help="Numbers drawn in each preview")
+    d_update: str = param(
+        "joint",
+        choices=["joint", "real, then fake"],
+        help="Discriminator update: one step on real and fake together, or two steps "
+        "per batch, real then fake (the book)",
+    )
+    fresh_batches: bool = param(
+        False,
+        help="Draw a fresh batch of multiples of 5 every step (the book) instead of "
+        "cycling through the dataset's numbers",
+    )
 
 
 @dataclass

@@ -87,6 +87,8 @@ def curve_metrics(points: np.ndarray) -> dict[str, float]:
     return {
         "mean_distance": float(distance_to_curve(pts).mean()),
         "coverage_distance": float(d.mean()),
+        # the book's stopping measure: mean squared error of y against 1.08^x
+        "book_mse": float(((pts[:, 1] - curve(pts[:, 0])) ** 2).mean()),
     }
 
 
@@ -128,4 +130,6 @@ def number_metrics(values: list[int]) -> dict[str, float]:
     return {
         "share_multiples_of_5": float((vals % MULTIPLE == 0).mean()) if len(vals) else 0.0,
         "distinct": float(len(set(vals.tolist()))),
+        # the book's stopping measure: mean squared remainder of the numbers mod 5
+        "book_mod5_mse": float(((vals % MULTIPLE) ** 2).mean()) if len(vals) else 0.0,
     }

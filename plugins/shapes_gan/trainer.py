@@ -15,7 +15,8 @@ from .shape_networks import ShapeDiscriminator, ShapeGenerator
 
 
 class GANTrainer(api.Trainer):
-    """One discriminator step on real + fake, then one generator step, per batch."""
+    """Per batch: the discriminator's update (one step on real and fake together, or
+    the book's two steps, real then fake), then one generator step."""
 
     latent_dim: int
 
@@ -45,11 +46,21 @@ class GANTrainer(api.Trainer):
         ones = torch.ones(n, 1, device=self.device)
         zeros = torch.zeros(n, 1, device=self.device)
 
-        with self.autocast():
-            fake = self.generator(self.noise(n))
-            d_out = self.discriminator(torch.cat([real, fake.detach()]))
-            d_loss = self.loss_fn(d_out.float(), torch.cat([ones, zeros]))
-        self.optimize(d_loss, self.opt_d)
+        if self.config.d_update == "joint":
+            with self.autocast():
+                fake = self.generator(self.noise(n))
+                d_out = self.discriminator(torch.cat([real, fake.detach()]))
+                d_loss = self.loss_fn(d_out.float(), torch.cat([ones, zeros]))
+            self.optimize(d_loss, self.opt_d)
+        else:  # the book: a step on the real batch, then a step on a fake one
+            with self.autocast():
+                d_real = self.loss_fn(self.discriminator(real).float(), ones)
+            self.optimize(d_real, self.opt_d)
+            with self.autocast():
+                fake = self.generator(self.noise(n))
+                d_fake = self.loss_fn(self.discriminator(fake.detach()).float(), zeros)
+            self.optimize(d_fake, self.opt_d)
+            d_loss = (d_real.detach() + d_fake.detach()) / 2
 
         with self.autocast():
             fake = self.generator(self.noise(n))
@@ -109,9 +120,20 @@ class ShapeGANTrainer(GANTrainer):
 class NumberGANTrainer(GANTrainer):
     def __init__(self, config, dataset, device):
         self.latent_dim = data.WIDTH
+        if config.fresh_batches and "rule" not in dataset.info:
+            raise api.ConfigError(
+                "fresh_batches draws multiples of 5, so it trains on the embedded "
+                f"multiples-of-5 only, not on {dataset.name or 'this dataset'}"
+            )
         super().__init__(
             config, dataset, device, NumberGenerator(data.WIDTH), NumberDiscriminator(data.WIDTH)
         )
+
+    def train_step(self, batch, step):
+        if self.config.fresh_batches:  # the book: new numbers each step (global RNG: resumable)
+            values = data.MULTIPLE * torch.randint(0, data.WIDTH // data.MULTIPLE, (len(batch),))
+            batch = nn.functional.one_hot(values, data.WIDTH).float().to(self.device)
+        return super().train_step(batch, step)
 
     def sample(self, generator, n=None, options: GANSampleOptions | None = None):
         """``n`` integers (default: the config's preview count); ``options.reference``

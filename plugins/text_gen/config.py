@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 from studio.api import param
 
-TOKENIZERS = ("char", "word", "bpe")
+TOKENIZERS = ("char", "word", "bpe", "book-words-ch8", "book-words-ch12")
+_TOKENIZER_HELP = (
+    "Tokens: characters, words, BPE, or the book's words (lower case, punctuation "
+    "split off: chapter 8's or chapter 12's rule)"
+)
 # name -> (layers, heads, width): minGPT's names for the small ones, nanoGPT's
 # shakespeare_char model, GPT-2 small. "custom" uses the three fields below it.
 SIZES: dict[str, tuple[int, int, int]] = {
@@ -44,7 +48,7 @@ class GPTConfig:
     block_size: int = param(64, min=2, max=4096, help="Context length in tokens")
     dropout: float = param(0.0, min=0.0, max=0.9, help="Dropout (attention, residual, MLP)")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
-    tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
+    tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
     vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
     pretrained: str = param("", help=_PRETRAINED_HELP)
     compile: bool = param(False, help="torch.compile the training forward (GPU; slow start)")
@@ -72,12 +76,15 @@ class LSTMConfig:
 
     moved_to_engine = MOVED_TO_ENGINE
 
-    tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens: characters, words or BPE")
+    tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
     vocab_size: int = param(5000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
     embed: int = param(128, min=4, max=4096, help="Embedding size")
     hidden: int = param(256, min=4, max=8192, help="LSTM hidden size")
     layers: int = param(3, min=1, max=16, help="Stacked LSTM layers")
     dropout: float = param(0.2, min=0.0, max=0.9, help="Dropout between and after the LSTMs")
+    output_dropout: bool = param(
+        True, help="Dropout also before the output layer (the book has it only between LSTMs)"
+    )
     block_size: int = param(100, min=2, max=4096, help="Sequence length per training window")
     batch_size: int = param(32, min=1, max=4096, help="Sequences per step")
     lr: float = param(2e-3, min=1e-7, max=1.0, help="Peak Adam learning rate")

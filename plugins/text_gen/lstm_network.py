@@ -12,14 +12,20 @@ State = tuple[torch.Tensor, torch.Tensor]
 
 class LSTMModel(nn.Module):
     def __init__(
-        self, vocab_size: int, embed: int, hidden: int, layers: int, dropout: float
+        self,
+        vocab_size: int,
+        embed: int,
+        hidden: int,
+        layers: int,
+        dropout: float,
+        output_dropout: bool = True,
     ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed)
         self.lstm = nn.LSTM(
             embed, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout if output_dropout else 0.0)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(

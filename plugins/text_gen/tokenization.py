@@ -19,7 +19,14 @@ import numpy as np
 
 from studio import api
 
-KINDS = ("char", "word", "bpe")
+KINDS = ("char", "word", "bpe", "book-words-ch8", "book-words-ch12")
+# The book's word tokenizers (lower case, split on white space, marks split off):
+# chapter 8 splits off these marks (and reads "-" as a space), chapter 12 every
+# character that is neither a letter nor a digit.
+BOOK_MARKS = {
+    "book-words-ch8": r"[,.:;?!$()/_&%*@'`\"]",
+    "book-words-ch12": r"[^\w\s]|_",
+}
 END_OF_TEXT = "<|endoftext|>"
 UNKNOWN = "<unk>"
 # Words keep their leading space (as GPT-2's pieces do), punctuation runs and runs of
@@ -108,6 +115,9 @@ class HFTokenizer(TextTokenizer):
         if kind == "word":
             nl = tokenizer.token_to_id("\n")
             self._start = nl if nl is not None else 0
+        elif kind in BOOK_MARKS:  # no line breaks survive: start after a full stop
+            stop = tokenizer.token_to_id(".")
+            self._start = stop if stop is not None else 0
 
     @property
     def vocab_size(self) -> int:
@@ -142,6 +152,29 @@ def train_word(text: str, vocab_size: int) -> HFTokenizer:
     return HFTokenizer("word", tok)
 
 
+def train_book_words(kind: str, text: str, vocab_size: int) -> HFTokenizer:
+    """The book's word tokenizer (``BOOK_MARKS``): every word is kept up to
+    ``vocab_size`` words; decoding joins the tokens with spaces, as the book prints."""
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.WordLevel(unk_token=UNKNOWN))
+    steps = [normalizers.Lowercase()]
+    if kind == "book-words-ch8":
+        steps.append(normalizers.Replace("-", " "))
+    tok.normalizer = normalizers.Sequence(steps)
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.WhitespaceSplit(),
+            pre_tokenizers.Split(Regex(BOOK_MARKS[kind]), behavior="isolated"),
+        ]
+    )
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=vocab_size, special_tokens=[UNKNOWN], show_progress=False
+    )
+    tok.train_from_iterator([text], trainer)
+    return HFTokenizer(kind, tok)
+
+
 def train_bpe(text: str, vocab_size: int) -> HFTokenizer:
     """Byte-level BPE (GPT-2's scheme) learned on the corpus: no unknown tokens."""
     from tokenizers import ByteLevelBPETokenizer
@@ -158,13 +191,16 @@ def train_bpe(text: str, vocab_size: int) -> HFTokenizer:
 
 
 def train(kind: str, text: str, vocab_size: int) -> TextTokenizer:
-    """A tokenizer of ``kind`` (char, word or bpe) trained on ``text``."""
+    """A tokenizer of ``kind`` (char, word, bpe or one of the book's word tokenizers)
+    trained on ``text``."""
     if kind == "char":
         return CharTokenizer.train(text)
     if kind == "word":
         return train_word(text, vocab_size)
     if kind == "bpe":
         return train_bpe(text, vocab_size)
+    if kind in BOOK_MARKS:
+        return train_book_words(kind, text, vocab_size)
     raise ValueError(f"unknown tokenizer {kind!r}; one of {', '.join(KINDS)}")
 
 
@@ -173,7 +209,7 @@ def from_state(state: dict[str, Any]) -> TextTokenizer:
     kind = state.get("kind")
     if kind == "char":
         return CharTokenizer(list(state["chars"]))
-    if kind in ("word", "bpe", "gpt2"):
+    if kind in ("word", "bpe", "gpt2", *BOOK_MARKS):
         from tokenizers import Tokenizer
 
         return HFTokenizer(kind, Tokenizer.from_str(state["json"]))

@@ -1,6 +1,7 @@
 """Headless GenAI Studio: ``genai-studio-cli`` (or ``python -m studio.cli``).
 
-    genai-studio-cli models | datasets | plugins | runs [--workspace DIR]
+    genai-studio-cli models | datasets | plugins | recipes | runs [--workspace DIR]
+    genai-studio-cli train --recipe ch08-lstm [--quick] --dataset anna.txt --run-dir DIR
     genai-studio-cli datasets inspect PATH [--json] [--reader ID]
     genai-studio-cli train --model gan-shape --dataset exponential-curve --steps 2000 \\
         --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
@@ -35,6 +36,7 @@ from studio.cli.common import (
 )
 from studio.cli.export import cmd_export
 from studio.cli.info import cmd_datasets, cmd_models, cmd_plugins, cmd_runs
+from studio.cli.recipes import cmd_recipes
 from studio.cli.sample import cmd_sample
 from studio.cli.train import _add_config_flags, add_engine_flags, cmd_train
 from studio.core import threads
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print the report as JSON")
     pl = sub.add_parser("plugins", help="list plugins, their status and errors")
     pl.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    sub.add_parser("recipes", help="the book's experiments, chapter by chapter")
     runs = sub.add_parser("runs", help="list runs in the workspace")
     runs.add_argument("--workspace", type=Path)
 
@@ -78,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         "fields (see 'genai-studio-cli train --model ID --help-model').",
     )
     t.add_argument("--model", help="model id (see 'models')")
+    t.add_argument(
+        "--recipe",
+        help="a chapter's experiment (see 'recipes'): its model, its 'book' preset and data",
+    )
+    t.add_argument(
+        "--quick", action="store_true", help="with --recipe: its 'quick CPU' preset instead"
+    )
     t.add_argument(
         "--dataset",
         help="embedded dataset id, or a folder, file or archive (default: the model's own)",
@@ -163,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "datasets": cmd_datasets,
             "plugins": cmd_plugins,
             "runs": cmd_runs,
+            "recipes": cmd_recipes,
             "sample": cmd_sample,
             "export": cmd_export,
         }[args.command](args)

@@ -145,12 +145,41 @@ def _resume(manager, args, extra: list[str]) -> int:
     return _run_engine(request.make_engine(_progress()), manager)
 
 
+def _apply_recipe(manager, args) -> None:
+    """``--recipe ID [--quick]``: the recipe's model, preset and (unless --dataset is
+    given) its embedded dataset; a recipe whose data must be dropped needs --dataset."""
+    from studio.core import recipes
+
+    if args.quick and not args.recipe:
+        raise UsageError("--quick goes with --recipe (a preset of a model is --preset NAME)")
+    if not args.recipe:
+        return
+    if args.model or args.preset:
+        raise UsageError("--recipe sets the model and its preset: leave out --model and --preset")
+    try:
+        chosen = recipes.recipe(args.recipe)
+    except KeyError as exc:
+        raise UsageError(f"--recipe: {exc.args[0]}") from None
+    if not recipes.available(chosen, manager.models):
+        raise UsageError(
+            f"--recipe {chosen.id}: its model {chosen.model_id!r} is not installed yet"
+        )
+    args.model = chosen.model_id
+    args.preset = chosen.preset(args.quick)
+    if not args.dataset:
+        # The recipe's embedded stand-in, else the model's own embedded data.
+        args.dataset = chosen.dataset or manager.models[chosen.model_id].default_dataset
+        if not args.dataset:
+            raise UsageError(f"--recipe {chosen.id} needs --dataset PATH: {chosen.data_help}")
+
+
 def cmd_train(args, extra: list[str]) -> int:
     manager = common.load_manager(args)
     if args.run_dir is None:
         raise UsageError("--run-dir is required: the folder the run is written to")
     if args.resume:
         return _resume(manager, args, extra)
+    _apply_recipe(manager, args)
     if not args.model:
         raise UsageError("--model is required (see 'genai-studio-cli models')")
     bench = Workbench(manager)

@@ -55,7 +55,7 @@ class ModelSpec:
             UI form and CLI flags are generated from it (see ``studio.api.param``).
         trainer_factory: ``(config, dataset, device) -> Trainer``; import torch inside.
         default_dataset: id of the embedded dataset used when the user picks none.
-        presets: named partial configs, e.g. ``{"book defaults": {...}, "quick CPU": {...}}``;
+        presets: named partial configs, e.g. ``{"book": {...}, "quick CPU": {...}}``;
             a preset may also set engine settings (``steps``, ``sample_every``...).
         default_steps: a sensible number of training steps for the first preset.
         widget_factory: ``(context) -> QWidget`` building the sampling widget; import Qt

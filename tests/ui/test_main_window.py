@@ -26,7 +26,7 @@ def test_window_opens_with_models_datasets_and_form(make_window):
     models = [w.model_combo.itemData(i) for i in range(w.model_combo.count())]
     assert models[:2] == ["gan-shape", "gan-numbers"] and set(models) == set(w.plugins.models)
     assert w.datasets.embedded.childCount() == len(w.plugins.datasets) >= 2
-    assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book defaults"
+    assert "batch_size" in w.form.editors and w.form.preset.currentText() == "book"
     assert w.train_action.isEnabled() and not w.stop_action.isEnabled()
     assert w.tabs.count() == 5
 

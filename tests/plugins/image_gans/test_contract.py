@@ -56,7 +56,7 @@ def test_plugin_loads_with_its_models_dataset_and_exporters(plugins):
     for model in MODELS:
         spec = plugins.models[model]
         assert spec.default_dataset == "digits"
-        assert set(spec.presets) == {"book defaults", "quick CPU"}
+        assert set(spec.presets) == {"book", "quick CPU"}
         assert plugins.datasets["digits"].kind in spec.dataset_kinds
         assert spec.sample_kind == "images"
     assert plugins.models["cgan"].dataset_kinds == ("labelled-images",)

@@ -19,7 +19,7 @@ def test_plugin_loads_with_its_models_and_datasets(plugins):
     for model in MODELS:
         spec = plugins.models[model]
         assert spec.default_dataset in plugins.datasets
-        assert set(spec.presets) == {"book defaults", "quick CPU"}
+        assert set(spec.presets) == {"book", "quick CPU"}
         assert plugins.datasets[spec.default_dataset].kind in spec.dataset_kinds
 
 
