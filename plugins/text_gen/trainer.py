@@ -366,7 +366,12 @@ class LSTMTrainer(LMTrainer):
 
         tokenizer = tokenization.train(config.tokenizer, self.text, config.vocab_size)
         self.model = LSTMModel(
-            tokenizer.vocab_size, config.embed, config.hidden, config.layers, config.dropout
+            tokenizer.vocab_size,
+            config.embed,
+            config.hidden,
+            config.layers,
+            config.dropout,
+            config.output_dropout,
         ).to(self.device)
         self.setup_data(tokenizer, config.block_size)
         self.setup_optimizer()
