@@ -112,7 +112,8 @@ def studio_models() -> list[api.ModelSpec]:
             presets={
                 "quick CPU": _QUICK_GPT,
                 # Chapter 12's listing: 3 blocks of 4 heads, 256 wide, 128 tokens,
-                # dropout 0.1, biases everywhere, the book's word tokens (every word of
+                # dropout 0.1, biases everywhere, an output layer of its own, GELU's
+                # tanh approximation, the book's word tokens (every word of
                 # the corpus), Adam 1e-4 constant with no weight decay, clip 1, batches
                 # of 32, 40 epochs of the three novels (21,815 steps each).
                 "book": {
@@ -124,6 +125,8 @@ def studio_models() -> list[api.ModelSpec]:
                     "batch_size": 32,
                     "dropout": 0.1,
                     "bias": True,
+                    "tie_weights": False,
+                    "gelu_tanh": True,
                     "tokenizer": "book-words-ch12",
                     "vocab_size": 100_000,
                     "lr": 1e-4,

@@ -48,6 +48,12 @@ class GPTConfig:
     block_size: int = param(64, min=2, max=4096, help="Context length in tokens")
     dropout: float = param(0.0, min=0.0, max=0.9, help="Dropout (attention, residual, MLP)")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
+    tie_weights: bool = param(
+        True, help="The output layer shares the token embedding's weights (GPT-2 does)"
+    )
+    gelu_tanh: bool = param(
+        False, help="GELU's tanh approximation (GPT-2's and the book's) instead of the exact one"
+    )
     tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
     vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
     pretrained: str = param("", help=_PRETRAINED_HELP)

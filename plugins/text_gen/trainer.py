@@ -339,6 +339,8 @@ class GPTTrainer(LMTrainer):
                 n_embd=n_embd,
                 dropout=config.dropout,
                 bias=config.bias,
+                gelu_tanh=config.gelu_tanh,
+                tie_weights=config.tie_weights,
             )
             model = GPT(shape)
             context = config.block_size

@@ -32,6 +32,7 @@ class GPTShape:
     dropout: float = 0.0
     bias: bool = True  # GPT-2 has biases; nanoGPT trains without (a little faster)
     gelu_tanh: bool = False  # GPT-2's "gelu_new" is GELU's tanh approximation
+    tie_weights: bool = True  # the head shares the token embedding (the book's does not)
     layer_norm_eps: float = 1e-5
 
     @property
@@ -119,7 +120,8 @@ class GPT(nn.Module):
             )
         )
         self.lm_head = nn.Linear(s.n_embd, s.vocab_size, bias=False)
-        self.lm_head.weight = self.transformer.wte.weight  # weight tying (GPT-2, nanoGPT)
+        if s.tie_weights:  # GPT-2 and nanoGPT; the book's chapter 12 model has its own head
+            self.lm_head.weight = self.transformer.wte.weight
         self.apply(self._init_weights)
         # GPT-2's scaled init of the projections into the residual stream.
         for name, p in self.named_parameters():
