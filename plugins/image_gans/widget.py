@@ -125,7 +125,9 @@ class ImageGANWidget(SamplingWidget):
         self.class_box.currentIndexChanged.connect(self._update_mix_enabled)
         self.mix_box.currentIndexChanged.connect(self._update_mix_enabled)
         self.class_title = QLabel("Class")
-        at = self.controls.count() - 1  # before the stretch
+        # Class and mix on a row of their own: one row for everything was wider than
+        # a laptop's window leaves the Explore tab.
+        class_row = QHBoxLayout()
         for w in (
             self.class_title,
             self.class_box,
@@ -134,9 +136,10 @@ class ImageGANWidget(SamplingWidget):
             self.mix_slider,
             self.mix_label,
         ):
-            self.controls.insertWidget(at, w)
+            class_row.addWidget(w)
             self.label_widgets.append(w)
-            at += 1
+        class_row.addStretch(1)
+        self.layout().insertLayout(1, class_row)
 
         # --- views -----------------------------------------------------------------
         self.view = ImagesView()
@@ -160,25 +163,25 @@ class ImageGANWidget(SamplingWidget):
     def _build_explorer(self) -> QGroupBox:
         box = QGroupBox("Latent space explorer")
         layout = QVBoxLayout(box)
-        row = QHBoxLayout()
+        # a, b and c side by side, each seed above its class (one row was too wide).
+        grid = QGridLayout()
         self.seed_boxes: dict[str, QSpinBox] = {}
         self.class_boxes: dict[str, QComboBox] = {}
         self.explorer_titles: list[QLabel] = []
-        for name in "abc":
+        for col, name in enumerate("abc"):
             spin = self._option_editor(f"seed_{name}")
             self.seed_boxes[name] = spin
-            row.addWidget(QLabel(f"{name}: seed"))
-            row.addWidget(spin)
+            grid.addWidget(QLabel(f"{name}: seed"), 0, 2 * col)
+            grid.addWidget(spin, 0, 2 * col + 1)
             combo = QComboBox()
             self.class_boxes[name] = combo
             title = QLabel("class")
             self.explorer_titles.append(title)
-            row.addWidget(title)
-            row.addWidget(combo)
+            grid.addWidget(title, 1, 2 * col)
+            grid.addWidget(combo, 1, 2 * col + 1)
             self.label_widgets += [title, combo]
-            row.addSpacing(12)
-        row.addStretch(1)
-        layout.addLayout(row)
+        grid.setColumnStretch(6, 1)
+        layout.addLayout(grid)
         row = QHBoxLayout()
         self.steps = self._option_editor("steps")
         self.spherical = self._option_editor("spherical")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSlider,
     QSplitter,
     QVBoxLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.rundir import RunDir, RunDirError
 from studio.core.samples import SampleFormatError, UnknownSampleKind, load_sample
+from studio.ui.layout_fit import ElidedLabel
 from studio.ui.sample_gallery import kinds_of, run_plugin
 from studio.ui.sample_views import GenericView, SampleView, ViewRegistry, view_for
 
@@ -81,7 +83,7 @@ class CompareView(QWidget):
         self.runs: list[_Run] = []
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.title = QLabel("Select two or more runs in the Runs list and press Compare.")
+        self.title = ElidedLabel("Select two or more runs in the Runs list and press Compare.")
         bar.addWidget(self.title, 1)
         bar.addWidget(QLabel("Metric"))
         self.metric = QComboBox()
@@ -95,8 +97,21 @@ class CompareView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "step")
+        # "d_loss (x0.001)" with ticks 100-700 misreads the values: plain numbers.
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.legend = self.plot.addLegend(offset=(10, 10))
-        split.addWidget(self.plot)
+        top = QWidget()
+        tv = QVBoxLayout(top)
+        tv.setContentsMargins(0, 0, 0, 0)
+        tv.addWidget(self.plot, 1)
+        # Which compared runs have no curve of the metric (another model's run...).
+        self.missing = QLabel()
+        self.missing.setWordWrap(True)
+        self.missing.setStyleSheet("color: #d35400;")
+        self.missing.hide()
+        tv.addWidget(self.missing)
+        split.addWidget(top)
         bottom = QWidget()
         v = QVBoxLayout(bottom)
         steps = QHBoxLayout()
@@ -106,8 +121,15 @@ class CompareView(QWidget):
         self.step.valueChanged.connect(self._show_samples)
         steps.addWidget(self.step, 1)
         v.addLayout(steps)
-        self.grid = QGridLayout()
-        v.addLayout(self.grid, 1)
+        # The samples of many runs scroll rather than widen the window past the screen.
+        cells = QWidget()
+        self.grid = QGridLayout(cells)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(cells)
+        v.addWidget(scroll, 1)
         split.addWidget(bottom)
         split.setSizes([400, 400])
         layout.addWidget(split, 1)
@@ -131,8 +153,10 @@ class CompareView(QWidget):
                 view.deleteLater()
         self.views = []
         for i, run in enumerate(self.runs):
-            label = QLabel(f"<b style='color:{COLORS[i % len(COLORS)]}'>{run.run.name}</b>")
-            self.grid.addWidget(label, 0, i)
+            label = ElidedLabel(run.run.name)
+            label.setStyleSheet(f"color: {COLORS[i % len(COLORS)]}; font-weight: bold;")
+            row, col = self._cell(i)
+            self.grid.addWidget(label, row, col)
             self.views.append((label, None))
         names = ", ".join(r.run.name for r in self.runs)
         self.title.setText(f"Comparing {len(self.runs)} runs: {names}")
@@ -167,13 +191,25 @@ class CompareView(QWidget):
         self.step.blockSignals(False)
         self._show_samples()
 
+    def _cell(self, i: int) -> tuple[int, int]:
+        """Where run ``i``'s label goes (its sample below): up to three runs side by
+        side; more on two rows, so that four runs fit a laptop screen."""
+        n = len(self.runs)
+        cols = n if n <= 3 else (n + 1) // 2
+        return 2 * (i // cols), i % cols
+
     def _plot(self) -> None:
         self.plot.clear()
         self.legend.clear()
         metric = self.metric.currentText()
+        self.missing.hide()
         if not metric:
             return
         self.plot.setLabel("left", metric)
+        lacking = [run.run.name for run in self.runs if not len(run.series(metric)[0])]
+        if lacking:
+            self.missing.setText(f"No {metric} in: {', '.join(lacking)}")
+            self.missing.show()
         for i, run in enumerate(self.runs):
             steps, values = run.series(metric)
             if self.smooth.isChecked() and len(values) > 2:
@@ -206,7 +242,8 @@ class CompareView(QWidget):
                     view.deleteLater()
                 view = view_for(kind.lstrip("?"), self.registry, run_plugin(found[1]))
                 view._kind = kind
-                self.grid.addWidget(view, 1, i)
+                row, col = self._cell(i)
+                self.grid.addWidget(view, row + 1, col)
                 self.views[i] = (label, view)
             if missing is None:
                 view.show_sample(sample)
@@ -215,7 +252,4 @@ class CompareView(QWidget):
                     self.registry.missing_kind_message(missing.kind, run_plugin(found[1])),
                     missing.metrics,
                 )
-            label.setText(
-                f"<b style='color:{COLORS[i % len(COLORS)]}'>{run.run.name}</b> "
-                f"(sample of step {found[0]:,})"
-            )
+            label.setText(f"{run.run.name} (sample of step {found[0]:,})")

@@ -4,6 +4,7 @@ engine settings every run has, built the same way from ``EngineSettings``."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QLocale, Signal
@@ -29,6 +30,7 @@ from studio.core.settings import (
     describe_settings,
     split_settings,
 )
+from studio.ui.layout_fit import compact_combo
 
 CUSTOM = "custom"
 
@@ -45,23 +47,26 @@ class ConfigForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec: ModelSpec | None = None
+        # Which preset a model opens on (None: its first); the window picks by device.
+        self.choose_preset: Callable[[ModelSpec], str | None] | None = None
         self.editors: dict[str, tuple[cfg.FieldInfo, QWidget]] = {}
         self.dataset_id = ""
         self.reader: str | None = None
         layout = QVBoxLayout(self)
         self.preset = QComboBox()
+        compact_combo(self.preset, 12)
         self.preset.currentTextChanged.connect(self._apply_preset)
         top = QFormLayout()
         top.addRow("Preset", self.preset)
         layout.addLayout(top)
         self.model_box = QGroupBox("Model")
-        self.model_form = QFormLayout(self.model_box)
+        self.model_form = _form(self.model_box)
         layout.addWidget(self.model_box)
 
         # One editor per engine setting, generated like the model's; each is also an
         # attribute named after its setting (``form.steps``, ``form.tensorboard``...).
         engine = QGroupBox("Training")
-        self.engine_form = QFormLayout(engine)
+        self.engine_form = _form(engine)
         self.engine_editors: dict[str, tuple[cfg.FieldInfo, QWidget]] = {}
         for info in describe_settings():
             editor = self._device_editor() if info.name == "device" else self._editor(info)
@@ -85,6 +90,7 @@ class ConfigForm(QWidget):
     def _device_editor(self) -> QComboBox:
         # The devices torch sees are probed after the window shows (``set_devices``).
         w = QComboBox()
+        compact_combo(w, 8)
         w.addItems(["auto", "cpu"])
         w.currentTextChanged.connect(self._on_edit)
         return w
@@ -117,7 +123,8 @@ class ConfigForm(QWidget):
         self.preset.clear()
         self.preset.addItems([*spec.presets, CUSTOM])
         self.preset.blockSignals(False)
-        first = next(iter(spec.presets), CUSTOM)
+        chosen = self.choose_preset(spec) if self.choose_preset is not None else None
+        first = chosen if chosen in spec.presets else next(iter(spec.presets), CUSTOM)
         self.preset.setCurrentText(first)
         self._apply_preset(first)
         self._update_command()  # also for a model without presets
@@ -131,6 +138,7 @@ class ConfigForm(QWidget):
     def _editor(self, info: cfg.FieldInfo) -> QWidget:
         if info.choices is not None:
             w = QComboBox()
+            compact_combo(w, 8)
             w.addItems([str(c) for c in info.choices])
             w.setCurrentText(str(info.default))
             w.currentTextChanged.connect(self._on_edit)
@@ -268,6 +276,15 @@ class ConfigForm(QWidget):
                 parts += [f"--{name.replace('_', '-')}", str(value)]
         parts += ["--run-dir", "RUN_DIR"]
         self.command.setPlainText(shlex.join(parts))
+
+
+def _form(box: QWidget) -> QFormLayout:
+    """A form whose long rows put the editor under its label rather than widen the
+    dock (the Config dock scrolls vertically only)."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
 
 
 def _same(value: Any, default: Any) -> bool:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTreeWidget,
     QTreeWidgetItem,
@@ -24,6 +25,7 @@ from studio.core.contributions import DatasetSpec, ReaderSpec
 from studio.core.dataset_info import SUMMARY_KEYS, count_files, first_images, human_size
 from studio.core.dataset_registry import DatasetRegistry
 from studio.core.readers import best_readers, formats
+from studio.ui.layout_fit import fit_columns
 from studio.ui.tasks import run_in_thread
 
 ROLE_ID = Qt.ItemDataRole.UserRole
@@ -62,7 +64,11 @@ class DatasetBrowser(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Dataset", "Kind", "Items"])
         self.tree.setRootIsDecorated(True)
-        self.tree.setColumnWidth(0, 150)
+        fit_columns(self.tree)  # names elided in the middle; Items never cut
+        # The kind may elide (it is in the tooltip): the name needs the room more.
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(1, 96)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # names are words
         self.tree.itemSelectionChanged.connect(self._on_select)
         layout.addWidget(self.tree)
         hint = QLabel("Drop a folder or files here (or anywhere on the window).")
@@ -106,7 +112,8 @@ class DatasetBrowser(QWidget):
             items = f"{spec.items:,}" if spec.items is not None else "?"
             item = QTreeWidgetItem(self.embedded, [spec.name, spec.kind, items])
             item.setData(0, ROLE_ID, spec.id)
-            item.setToolTip(0, f"{spec.id}: {spec.description}")
+            item.setToolTip(0, f"{spec.name}\n{spec.id}: {spec.description}")
+            item.setToolTip(1, spec.kind)
         self.embedded.setExpanded(True)
         for col in (1, 2):
             self.tree.resizeColumnToContents(col)

@@ -164,11 +164,27 @@ class LossPlot(QWidget):
         self._total = 0
         layout.addWidget(self.plot, 3)
         layout.addWidget(self.quality, 2)
+        # Before any run: what to press and what will happen, instead of empty axes.
+        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setMargin(24)
+        layout.addWidget(self.empty, 5)
+        self._show_empty(True)
         self._update_label()
         self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(lambda: self.redraw(everything=False))
 
+    def set_empty_text(self, text: str) -> None:
+        """What the tab says while no run is shown (rich text)."""
+        self.empty.setText(text)
+
+    def _show_empty(self, empty: bool) -> None:
+        self.empty.setVisible(empty)
+        self.plot.setVisible(not empty)
+        self.quality.setVisible(not empty)
+
     def clear(self) -> None:
+        self._show_empty(True)
         for name, curve in self.curves.items():
             if name.startswith("sample/"):
                 continue
@@ -186,6 +202,7 @@ class LossPlot(QWidget):
         """Fix the x axis to the run's length: the curves fill it as training goes, and
         the axes need not be redrawn at every update."""
         self._total = max(1, steps)
+        self._show_empty(False)
         for p in (self.plot, *self.quality_plots.values()):
             p.enableAutoRange(x=False)
             p.setXRange(0, self._total, padding=0.02)
@@ -205,6 +222,8 @@ class LossPlot(QWidget):
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
         """Append metric rows (as in metrics.jsonl) and redraw."""
+        if rows:
+            self._show_empty(False)
         for row in rows:
             step = row.get("step", 0)
             for name, value in row.items():

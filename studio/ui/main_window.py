@@ -12,11 +12,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QWidget,
 )
@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 from studio.core.rundir import RunDir, RunDirError
 from studio.core.workbench import Workbench
 from studio.plugins import PluginManager
+from studio.ui import theme
 from studio.ui.compare_view import CompareView
 from studio.ui.config_form import ConfigForm
 from studio.ui.dataset_browser import DatasetBrowser
 from studio.ui.dataset_preview import DatasetPreview
+from studio.ui.layout_fit import VerticalScrollArea
 from studio.ui.loss_plot import LossPlot
 from studio.ui.notifications import Notifications
 from studio.ui.plugin_dialog import PluginDialog
@@ -35,6 +37,9 @@ from studio.ui.run_list import RunList
 from studio.ui.sample_gallery import SampleGallery
 from studio.ui.tasks import run_in_thread
 from studio.ui.window_explore import ExploreStack
+from studio.ui.window_export import export_run, exporters_for
+from studio.ui.window_menu import WindowMenus, add_data_menu, pick_data_files
+from studio.ui.window_newcomer import Newcomer
 from studio.ui.window_plugins import PluginsController
 from studio.ui.window_runs import RunView
 from studio.ui.window_status import RunStatus
@@ -62,7 +67,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.toolbar = MainToolbar(
             self,
-            add_data=self._add_data,
+            add_data=self.add_data_files,
             train=self.start_training,
             pause=lambda: self.training.set_paused(True),
             stop=self.stop_training,
@@ -70,6 +75,7 @@ class MainWindow(QMainWindow):
             plugins=self.show_plugins,
         )
         self.addToolBar(self.toolbar)
+        add_data_menu(self, self.toolbar.add_data)
         bar = self.toolbar
         self.model_combo, self.train_action, self.pause_action = bar.model_box, bar.train, bar.pause
         self.stop_action, self.resume_action = bar.stop, bar.resume
@@ -83,6 +89,12 @@ class MainWindow(QMainWindow):
         self.bench_view = WorkbenchView(
             self, self.workbench, plugins, self.model_combo, self.form, self.datasets
         )
+        self.menus = WindowMenus(self)
+        self.newcomer = Newcomer(self)
+        self.theme_mode = theme.saved(settings)
+        self.dark = theme.apply(self.theme_mode, self)
+        app = QApplication.instance()
+        app.styleHints().colorSchemeChanged.connect(self._system_theme_changed)
         self.datasets.set_datasets(plugins.datasets)
         self.datasets.readers = plugins.readers
         self.datasets.restore_registered()
@@ -138,10 +150,8 @@ class MainWindow(QMainWindow):
         self.form.tensorboard.toggled.connect(
             lambda on: self.settings.setValue("training/tensorboard", on)
         )
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
-        scroll.setMinimumWidth(300)
+        # Long forms scroll vertically only; the dock is never narrower than the form.
+        scroll = VerticalScrollArea(self.form)
         self.notifications = Notifications()
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.dataset_dock = self._dock("Datasets", self.datasets, left)
@@ -149,10 +159,10 @@ class MainWindow(QMainWindow):
         self.config_dock = self._dock("Config", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.messages_dock = self._dock("Messages", self.notifications, bottom)
-        self.datasets.setMinimumWidth(220)
-        self.runs.setMinimumWidth(220)
+        self.datasets.setMinimumWidth(200)
+        self.runs.setMinimumWidth(200)
         horizontal = Qt.Orientation.Horizontal
-        self.resizeDocks([self.dataset_dock, self.config_dock], [290, 320], horizontal)
+        self.resizeDocks([self.dataset_dock, self.config_dock], [280, 320], horizontal)
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
 
     def _restore_settings(self) -> None:
@@ -164,10 +174,17 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        else:  # the docks' first widths, once the window has its size
+            QTimer.singleShot(0, self._first_dock_sizes)
         last = str(self.settings.value("last_model", "") or "")
         first = self.model_combo.itemData(0)
         if last in self.plugins.models or first is not None:
             self.bench_view.select_model(last if last in self.plugins.models else first)
+
+    def _first_dock_sizes(self) -> None:
+        horizontal = Qt.Orientation.Horizontal
+        self.resizeDocks([self.dataset_dock, self.config_dock], [300, 330], horizontal)
+        self.resizeDocks([self.messages_dock], [90], Qt.Orientation.Vertical)
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -182,9 +199,13 @@ class MainWindow(QMainWindow):
         The answer takes seconds: it is dropped if the window is gone by then."""
         from studio.core.devices_names import probe_devices
 
+        def found(devices: list[str]) -> None:
+            self.form.set_devices(devices)
+            self.newcomer.devices_found(devices)
+
         run_in_thread(
             probe_devices,
-            self.form.set_devices,
+            found,
             lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
             receiver=(self, self.form, self.form.device),
         )
@@ -215,6 +236,7 @@ class MainWindow(QMainWindow):
 
     def training_ended(self) -> None:
         self.runs.refresh()
+        self.newcomer.forget_rates()  # the run just measured this computer again
         if self._closing:
             self.session.wait(30_000)
             self.close()
@@ -259,10 +281,64 @@ class MainWindow(QMainWindow):
         self.data_preview.show_listing(path, paths)
         self.tabs.setCurrentWidget(self.data_preview)
 
-    def _add_data(self) -> None:
+    def add_data_files(self) -> None:
+        """Pick data files or an archive (.txt, .tsv, .json, .zip...) to add."""
+        paths = pick_data_files(self)
+        if paths:
+            self.datasets.add_paths(paths)
+
+    def add_data_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a dataset folder")
         if path:
             self.datasets.add_paths([Path(path)])
+
+    # --- view ---------------------------------------------------------------------------
+    def set_theme(self, mode: str) -> None:
+        """Light, dark, or the system's (remembered); the plots follow."""
+        self.theme_mode = mode
+        self.settings.setValue(theme.KEY, mode)
+        self.dark = theme.apply(mode, self)
+
+    def _system_theme_changed(self, *_args) -> None:
+        if self.theme_mode == "system":
+            self.dark = theme.apply("system", self)
+
+    # --- export --------------------------------------------------------------------------
+    def exporters_for_run(self) -> list:
+        """The model exporters that apply to the run on screen."""
+        return exporters_for(self.plugins, self.current_run)
+
+    def choose_export(self, exporter_id: str) -> None:
+        exporter = self.plugins.exporters[exporter_id]
+        name = f"{self.current_run.name}{exporter.suffix}"
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export as {exporter.name}", name, f"{exporter.name} (*{exporter.suffix})"
+        )
+        if path:
+            self.export_model(exporter_id, Path(path))
+
+    def export_model(self, exporter_id: str, path: Path) -> None:
+        """Write the run on screen with a model exporter (off the GUI thread); the
+        result is a message."""
+        if self.current_run is None:
+            self.notify("error", "open a run to export its model")
+            return
+        self.notify("info", f"exporting {self.current_run.name} to {path}...")
+        export_run(
+            self.plugins,
+            self.current_run,
+            self.plugins.exporters[exporter_id],
+            path,
+            lambda message: self.notify("info", message),
+            lambda message, details: self.notify("error", f"export failed: {message}", details),
+            receiver=self,
+        )
+
+    def choose_run(self) -> None:
+        """File > Open run folder."""
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder", str(self.workspace))
+        if path:
+            self.open_run(path)
 
     # A drop anywhere on the window is a drop on the dataset browser.
     def dragEnterEvent(self, event) -> None:
@@ -324,7 +400,9 @@ class MainWindow(QMainWindow):
         """Train a new run on what the workbench holds (False: refused, and why)."""
         if self.training.is_running() or self.model_id is None:
             return False
-        if not (self.bench_view.checked_values() and self.training.train()):
+        if not self.bench_view.checked_values() or not self.newcomer.long_run_ok():
+            return False
+        if not self.training.train():
             return False
         self.tabs.setCurrentWidget(self.loss_plot)
         self.settings.setValue("last_model", self.model_id)

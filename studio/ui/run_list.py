@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.rundir import RunDirError, find_runs, list_runs
+from studio.ui.layout_fit import fit_columns
 
 ROLE_PATH = Qt.ItemDataRole.UserRole
 STATE_COLORS = {
@@ -48,7 +49,7 @@ class RunList(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Run", "State", "Step"])
         self.tree.setRootIsDecorated(False)
-        self.tree.setColumnWidth(0, 170)
+        fit_columns(self.tree)  # names elided in the middle; State and Step never cut
         self.tree.itemActivated.connect(self._activated)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
@@ -64,7 +65,7 @@ class RunList(QWidget):
         self.watch_button.setToolTip(
             "Also list the runs in another folder (e.g. where torchrun jobs write)"
         )
-        self.watch_button.clicked.connect(self._choose_folder)
+        self.watch_button.clicked.connect(self.choose_folder)
         buttons.addWidget(self.compare_button)
         buttons.addWidget(self.watch_button)
         layout.addLayout(buttons)
@@ -109,7 +110,7 @@ class RunList(QWidget):
         for path, name, model, state, step, message in rows:
             item = QTreeWidgetItem(self.tree, [name, state, f"{step:,}"])
             item.setData(0, ROLE_PATH, path)
-            item.setToolTip(0, f"{model}\n{path}")
+            item.setToolTip(0, f"{name}\n{model}\n{path}")
             item.setToolTip(1, message)
             item.setForeground(1, _brush(STATE_COLORS.get(state, "#000")))
             if path == selected:
@@ -117,8 +118,6 @@ class RunList(QWidget):
             item.setSelected(path in chosen)
         self.tree.blockSignals(False)
         self._selection_changed()
-        for col in (1, 2):
-            self.tree.resizeColumnToContents(col)
 
     def selected_path(self) -> str | None:
         item = self.tree.currentItem()
@@ -138,7 +137,7 @@ class RunList(QWidget):
             self.folders_changed.emit([str(f) for f in self.folders])
         self.refresh()
 
-    def _choose_folder(self) -> None:
+    def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Watch a folder of runs")
         if folder:
             self.watch(Path(folder))

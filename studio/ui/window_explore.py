@@ -8,21 +8,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.api_qt import SamplingContext
 from studio.plugins import PluginManager
+from studio.ui.layout_fit import CurrentPageStack
 
 NO_WIDGET = "This model has no sampling widget."
 Notify = Callable[[str, str, str], None]
 
 
-class ExploreStack(QStackedWidget):
+class ExploreStack(QWidget):
     """A stack of sampling widgets, one per model (``widgets``: model id -> widget, or
-    ``None`` once known to have none), and ``placeholder`` for models without one."""
+    ``None`` once known to have none), and ``placeholder`` for models without one.
+
+    The stack is as small as the widget shown, and sits in a scroll area: a plugin's
+    wide widget scrolls inside the tab instead of widening the window past the screen."""
 
     def __init__(self, plugins: PluginManager, notify: Notify) -> None:
         super().__init__()
+        self.stack = CurrentPageStack()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack.in_scroll_area())
         self.plugins = plugins
         self._notify = notify
         self.widgets: dict[str, QWidget | None] = {}
@@ -76,3 +84,17 @@ class ExploreStack(QStackedWidget):
             if widget is not None:
                 self.removeWidget(widget)
                 widget.deleteLater()
+
+    # The stack's API, so that the tab reads as the stack it shows.
+    def addWidget(self, widget: QWidget) -> int:
+        return self.stack.addWidget(widget)
+
+    def removeWidget(self, widget: QWidget) -> None:
+        self.stack.removeWidget(widget)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def setCurrentWidget(self, widget: QWidget) -> None:
+        self.stack.setCurrentWidget(widget)
+        self.stack.updateGeometry()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from studio.core.timefmt import format_eta
+from studio.ui.layout_fit import ElidedLabel
 
 
 class RunStatus:
@@ -13,18 +14,20 @@ class RunStatus:
     widgets; the methods are what the window's collaborators say through them."""
 
     def __init__(self, bar: QStatusBar) -> None:
-        self.label = QLabel("No run")
-        self.label.setMinimumWidth(200)
+        # Widths that fit 1280 px beside the device: the run's name elides (tooltip:
+        # the whole name); the progress bar shrinks before the window would widen.
+        self.label = ElidedLabel("No run", minimum=90)
         self.progress = QProgressBar()
-        self.progress.setFixedWidth(320)
+        self.progress.setMinimumWidth(140)
+        self.progress.setMaximumWidth(320)
         self.progress.setFormat("step %v / %m")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.rate = QLabel("")
-        self.rate.setFixedWidth(230)
+        self.rate.setFixedWidth(240)
         self.device = QLabel("device: auto")
-        bar.addWidget(self.label)
-        bar.addWidget(self.progress)
+        bar.addWidget(self.label, 1)
+        bar.addWidget(self.progress, 1)
         bar.addWidget(self.rate)
         bar.addPermanentWidget(self.device)
 
@@ -44,4 +47,4 @@ class RunStatus:
 
     def show_rate(self, rate: float, step: int, total: int) -> None:
         """Steps a second and the time left at that rate."""
-        self.rate.setText(f"{rate:,.1f} it/s   ETA {format_eta((total - step) / rate)}")
+        self.rate.setText(f"{rate:,.1f} steps/s   ETA {format_eta((total - step) / rate)}")

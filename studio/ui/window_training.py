@@ -151,8 +151,9 @@ class TrainingController(QObject):
             if change.state in ("paused", "running"):
                 self.paused = change.state == "paused"
                 self.host.update_actions()
-                if self.paused:
+                if self.paused:  # no speed while nothing runs
                     status.rate.setText("paused")
+                    view.plot.rate_label.setText("")
         now = time.perf_counter()
         # Data arrives ~15 times a second; text that a person reads changes 4 times.
         step, total = update.step, update.total
@@ -184,6 +185,7 @@ class TrainingController(QObject):
         self.paused = False
         self.workbench.set_training(False)
         self.view.status.rate.setText(result.state)
+        self.view.plot.rate_label.setText("")
         self.host.update_actions()
         self.host.run_shown()
         self.host.training_ended()

@@ -19,6 +19,7 @@ def make_window(qtbot, tmp_path, plugins):
         settings = QSettings(str(tmp_path / settings_name), QSettings.Format.IniFormat)
         w = MainWindow(manager or plugins, settings, tmp_path / "workspace")
         w.confirm_stop_on_close = lambda: True
+        w.newcomer.ask = lambda text, quick: "train"  # a long CPU run: the user says go
         w.show()
         made.append(w)
         return w
