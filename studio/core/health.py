@@ -67,9 +67,9 @@ class Rules:
     collapse_diversity: float = 0.2  # sample diversity below this share of the data's
     d_win_loss: float = 0.05  # discriminator loss below this...
     d_win_steps: int = 200  # ...for this many steps, while the generator's loss rises
-    diverge_factor: float = 10.0  # a loss's recent median above this times its baseline
-    diverge_window: int = 100  # steps of baseline (median)
-    diverge_recent: int = 10  # steps of the recent median
+    diverge_factor: float = 10.0  # a loss's recent median above this times its lowest...
+    diverge_gap: float = 1.0  # ...and above it by this much (small losses wobble)
+    diverge_recent: int = 5  # steps in a median
     overfit_rise: float = 0.1  # validation loss this share above its best...
     overfit_validations: int = 3  # ...at least this many validations after the best...
     overfit_train_fall: float = 0.05  # ...while the training loss fell by this share
@@ -85,6 +85,8 @@ def _finite(v: Any) -> bool:
 class _Series:
     values: deque = field(default_factory=lambda: deque(maxlen=400))
     ever_negative: bool = False
+    low: float | None = None  # the lowest median of ``diverge_recent`` values so far
+    first: bool = True  # the first value is still in ``values``
 
 
 class HealthMonitor:
@@ -129,6 +131,7 @@ class HealthMonitor:
         }
         for k, v in losses.items():
             s = self._losses.setdefault(k, _Series())
+            s.first = len(s.values) < (s.values.maxlen or 0)
             s.values.append(v)
             s.ever_negative = s.ever_negative or v < 0
             ema = self._train_ema.get(k)
@@ -203,19 +206,19 @@ class HealthMonitor:
     def _divergence(self, row, losses) -> tuple[str, str]:
         r = self.rules
         for k, s in self._losses.items():
-            if k not in losses or s.ever_negative:
+            if k not in losses or s.ever_negative or len(s.values) < r.diverge_recent:
                 continue
-            vals = list(s.values)
-            if len(vals) < r.diverge_window + r.diverge_recent:
-                continue
-            span = r.diverge_window + r.diverge_recent
-            base = statistics.median(vals[-span : -r.diverge_recent])
-            recent = statistics.median(vals[-r.diverge_recent :])
-            if base > 0 and recent > r.diverge_factor * base:
+            recent = statistics.median(list(s.values)[-r.diverge_recent :])
+            # The baseline: the lowest recent median so far, or the first value (a run
+            # that diverges from its first steps has no calm stretch to compare with).
+            base = min(
+                s.low if s.low is not None else math.inf, s.values[0] if s.first else math.inf
+            )
+            s.low = recent if s.low is None else min(s.low, recent)
+            if base > 0 and recent > r.diverge_factor * base and recent - base > r.diverge_gap:
                 return "divergence", (
-                    f"{k} jumped to {recent:.3g}, {recent / base:.0f}x its median "
-                    f"{base:.3g} over the {r.diverge_window} steps before: lower the "
-                    "learning rate"
+                    f"{k} jumped to {recent:.3g}, {recent / base:.0f}x its lowest level "
+                    f"{base:.3g}: lower the learning rate"
                 )
         return "", ""
 
@@ -252,7 +255,7 @@ class HealthMonitor:
         self._grad.append(norm)
         if not math.isfinite(norm):
             return "gradient_explosion", f"the gradient norm became {norm}: a NaN is near"
-        if len(history) < r.grad_window // 2:
+        if len(history) < 3:
             return "", ""
         base = statistics.median(history)
         if base > 0 and norm > r.grad_factor * base:
