@@ -41,6 +41,7 @@ from studio.ui.window_export import export_run, exporters_for
 from studio.ui.window_menu import WindowMenus, add_data_menu, pick_data_files
 from studio.ui.window_newcomer import Newcomer
 from studio.ui.window_plugins import PluginsController
+from studio.ui.window_run_manager import RunManager
 from studio.ui.window_runs import RunView
 from studio.ui.window_status import RunStatus
 from studio.ui.window_toolbar import MainToolbar
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         )
         self.menus = WindowMenus(self)
         self.newcomer = Newcomer(self)
+        self.run_manager = RunManager(self)
         self.theme_mode = theme.saved(settings)
         self.dark = theme.apply(self.theme_mode, self)
         app = QApplication.instance()
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         first = self.model_combo.itemData(0)
         if last in self.plugins.models or first is not None:
             self.bench_view.select_model(last if last in self.plugins.models else first)
+        self.run_manager.reopen_last()
 
     def _first_dock_sizes(self) -> None:
         horizontal = Qt.Orientation.Horizontal
@@ -386,6 +389,7 @@ class MainWindow(QMainWindow):
             self.notify("error", f"{Path(path).name} cannot be shown: {reason}")
             return
         self.run_view.open(path)
+        self.run_manager.shown(path)
         self.bench_view.show_run(record)
         self.form.show_run(record)
         self.run_shown()
