@@ -6,6 +6,7 @@ size on disk, item count, shapes and the installed models that train on it."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,22 @@ from studio.core.dataset_info import human_size
 
 THUMB = 64
 CACHE_LIMIT = 3000  # decoded thumbnails kept; a 64x64 RGB thumbnail is 12 kB
+
+
+def readable(value: object, limit: int = 20) -> str:
+    """A dataset summary value as a person writes it, not as Python prints it:
+    ``0, 1, 2 ... (10)``, ``train 229, test 57``, ``28 x 28``."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) else f"{k} {readable(v)}" for k, v in value.items()
+        )
+    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+        return " x ".join(str(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(readable(v) for v in value[:limit])
+        more = f" and {len(value) - limit:,} more" if len(value) > limit else ""
+        return f"{shown}{more}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 class _ThumbSignals(QObject):
@@ -171,7 +188,8 @@ class DatasetPreview(QWidget):
         self.images_page = QWidget()
         v = QVBoxLayout(self.images_page)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Class"))
+        self.class_title = QLabel("Class")  # shown with its picker (labelled images)
+        bar.addWidget(self.class_title)
         self.class_filter = QComboBox()
         self.class_filter.currentIndexChanged.connect(self._filter_class)
         bar.addWidget(self.class_filter)
@@ -216,25 +234,29 @@ class DatasetPreview(QWidget):
     def show_listing(self, path: str, paths: list[str]) -> None:
         """The first images of a folder still being read: shown at once."""
         self.header.setText(
-            f"<b>{Path(path).name}</b> — reading... the first {len(paths):,} images found "
+            f"<b>{escape(Path(path).name)}</b> — reading... the first {len(paths):,} images found "
             "are shown while every file is checked"
         )
         self._images = (paths, [], [])
         self.class_filter.setVisible(False)
+        self.class_title.setVisible(False)
         self.thumbs.set_items(paths, [])
         self.stack.setCurrentWidget(self.images_page)
 
     def show_dataset(self, path: str, reader, loaded, models: list[str], size: int) -> None:
         info = loaded.info
+        # Rich text: names that hold "<TAB>" or "<" are escaped, not eaten as tags.
         lines = [
-            f"<b>{Path(path).name}</b> — {loaded.kind}, {len(loaded):,} items, "
-            f"{human_size(size)} on disk, read by {reader.name}",
+            f"<b>{escape(Path(path).name)}</b> — {escape(loaded.kind)}, {len(loaded):,} items, "
+            f"{human_size(size)} on disk, read by {escape(reader.name)}",
             "Trained by: "
-            + (", ".join(models) if models else "no installed model yet (models come as plugins)"),
+            + escape(
+                ", ".join(models) if models else "no installed model yet (models come as plugins)"
+            ),
         ]
         for key in ("classes", "domains", "columns", "shape", "arrays", "counts"):
             if key in info:
-                lines.append(f"{key}: {info[key]}")
+                lines.append(f"{key.capitalize()}: {escape(readable(info[key]))}")
         if info.get("skipped"):
             lines.append(f"{len(info['skipped']):,} files or lines skipped (see Messages)")
         self.header.setText("<br>".join(lines))
@@ -289,6 +311,7 @@ class DatasetPreview(QWidget):
             self.class_filter.addItem(f"{c} ({counts[c]:,})", c)
         self.class_filter.blockSignals(False)
         self.class_filter.setVisible(bool(classes))
+        self.class_title.setVisible(bool(classes))
         self.thumbs.set_items(paths, labels)
         self.stack.setCurrentWidget(self.images_page)
 

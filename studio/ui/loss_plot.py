@@ -3,6 +3,7 @@ bounded memory (a long run is kept as the low and high point of equal-width buck
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,25 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 REDRAW_INTERVAL_MS = 500
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
 NOT_PLOTTED = {"step", "time", "epoch"}
+# Metrics that are not losses get a plot (an axis) of their own: a perplexity of 300
+# on the loss axis flattens the losses to a line at zero.
+OWN_AXIS_WORDS = ("perplexity", "ppl", "accuracy", "bleu")
+
+
+def own_axis(name: str) -> bool:
+    """Whether ``name`` is drawn in its own small plot (sample metrics, perplexity...)."""
+    return name.startswith("sample/") or any(w in name.lower() for w in OWN_AXIS_WORDS)
+
+
+def color_for(name: str, used: set[str]) -> str:
+    """A colour that depends on the name (so a resumed or reopened run keeps each
+    curve's colour), the next free one if a curve in the same plot has it."""
+    start = zlib.crc32(name.encode()) % len(PALETTE)
+    for i in range(len(PALETTE)):
+        color = PALETTE[(start + i) % len(PALETTE)]
+        if color not in used:
+            return color
+    return PALETTE[start]
 
 
 Point = tuple[float, float, float]  # step, raw value, smoothed value
@@ -186,7 +206,7 @@ class LossPlot(QWidget):
     def clear(self) -> None:
         self._show_empty(True)
         for name, curve in self.curves.items():
-            if name.startswith("sample/"):
+            if own_axis(name):  # in the quality plots, cleared below
                 continue
             self.plot.removeItem(curve)
             legend = self.plot.plotItem.legend
@@ -208,16 +228,24 @@ class LossPlot(QWidget):
             p.setXRange(0, self._total, padding=0.02)
 
     def _plot_for(self, name: str) -> pg.PlotWidget | pg.PlotItem:
-        if not name.startswith("sample/"):
+        if not own_axis(name):
             return self.plot
         if name not in self.quality_plots:
-            item = self.quality.addPlot(title=f"sample: {name[7:].replace('_', ' ')}")
+            title = f"sample: {name[7:]}" if name.startswith("sample/") else name
+            item = pg.PlotItem(title=title.replace("_", " "))
             item.showGrid(x=True, y=True, alpha=0.3)
             item.setLabel("bottom", "step")
             if self._total:
                 item.enableAutoRange(x=False)
                 item.setXRange(0, self._total, padding=0.02)
             self.quality_plots[name] = item
+            # In name order, so their places do not depend on which came first (a
+            # resumed run lists them in another order than the live one did).
+            for other in self.quality_plots.values():
+                if other is not item:
+                    self.quality.removeItem(other)
+            for col, key in enumerate(sorted(self.quality_plots)):
+                self.quality.addItem(self.quality_plots[key], row=0, col=col)
         return self.quality_plots[name]
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
@@ -243,12 +271,18 @@ class LossPlot(QWidget):
 
     def _curve(self, name: str) -> pg.PlotDataItem:
         if name not in self.curves:
-            color = PALETTE[len(self.curves) % len(PALETTE)]
+            plot = self._plot_for(name)
+            used = {str(c.opts["pen"].color().name()) for n, c in self.curves.items()
+                    if self._plot_for(n) is plot}  # fmt: skip
+            color = color_for(name, used)
             style = Qt.PenStyle.DashLine if name.startswith("val/") else Qt.PenStyle.SolidLine
             pen = pg.mkPen(color, width=2, style=style)
-            symbol = "o" if name.startswith("sample/") else None
+            # Sparse points (validation, sample metrics) are marked: a curve of one
+            # point has no line to draw.
+            sparse = name.startswith(("sample/", "val/")) or own_axis(name)
+            symbol = "o" if sparse else None
             # Antialiased wide lines cost the GUI thread far more than they add here.
-            self.curves[name] = self._plot_for(name).plot(
+            self.curves[name] = plot.plot(
                 [],
                 [],
                 pen=pen,

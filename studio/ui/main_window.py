@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.loss_plot = LossPlot()
         self.gallery = SampleGallery(registry=self.plugins)
+        self.gallery.message.connect(self.notify)
         self.explore = ExploreStack(self.plugins, self.notify)
         self.explore_placeholder = self.explore.placeholder
         self.sampling_widgets = self.explore.widgets

@@ -5,10 +5,24 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
-ICONS = {"error": "⛔", "warning": "⚠", "info": "ℹ"}
+# Qt's standard icons: an emoji is an empty box where no emoji font is installed.
+ICONS = {
+    "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+    "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
 ROLE_DETAILS = Qt.ItemDataRole.UserRole
+ROLE_LEVEL = Qt.ItemDataRole.UserRole + 1
 
 
 class Notifications(QWidget):
@@ -27,11 +41,14 @@ class Notifications(QWidget):
 
     def notify(self, level: str, text: str, details: str = "") -> None:
         stamp = time.strftime("%H:%M:%S")
-        item = QListWidgetItem(f"{ICONS.get(level, '')} {stamp}  {text}")
+        item = QListWidgetItem(f"{stamp}  {text}")
+        if level in ICONS:
+            item.setIcon(self.style().standardIcon(ICONS[level]))
+        item.setData(ROLE_LEVEL, level)
         item.setData(ROLE_DETAILS, details or text)
         item.setToolTip("Double-click for details" if details else text)
-        if level == "error":
-            item.setForeground(Qt.GlobalColor.darkRed)
+        if level == "error":  # red that reads on a light and a dark background
+            item.setForeground(QColor("#d9534f"))
         self.list.addItem(item)
         while self.list.count() > self.limit:
             self.list.takeItem(0)

@@ -203,6 +203,7 @@ class PluginDialog(QDialog):
             ]
             for col, text in enumerate(texts, start=1):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # the whole text where the column cuts it
                 if col == STATUS_COLUMN and (rec.errors or rec.status in ("failed", "refused")):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, col, item)
@@ -210,6 +211,8 @@ class PluginDialog(QDialog):
         self.table.resizeColumnsToContents()
         for col in range(len(COLUMNS) - 1):  # a long source path must not hide the rest
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), 260))
+        self.table.setWordWrap(True)  # wrapped again after every refresh
+        self.table.resizeRowsToContents()
         names = [r.name for r in self.records]
         row = names.index(selected.name) if selected and selected.name in names else 0
         if self.records:
@@ -276,6 +279,8 @@ class PluginDialog(QDialog):
 
     def log(self, text: str) -> None:
         self.output.appendPlainText(text.rstrip("\n"))
+        bar = self.output.verticalScrollBar()  # pip's latest line in view
+        bar.setValue(bar.maximum())
 
     def needs_restart(self, reason: str) -> None:
         self.restart_label.setText(f"Restart needed: {reason}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -57,6 +57,8 @@ def run_plugin(sample_path: Path | None) -> str | None:
 class SampleGallery(QWidget):
     """``registry``: the plugin manager (its ``sample_kinds`` and ``sample_views``);
     ``None`` reads and shows the built-in kinds only."""
+
+    message = Signal(str, str, str)  # level, text, details (an export's result)
 
     def __init__(self, parent: QWidget | None = None, registry: ViewRegistry | None = None) -> None:
         super().__init__(parent)
@@ -240,13 +242,14 @@ class SampleGallery(QWidget):
 
         def done(result: Path) -> None:
             self.gif_button.setEnabled(True)
-            self.step_label.setText(f"Saved {Path(result).name}")
+            # A message, not the step label: that says which step is shown.
+            self.message.emit("info", f"saved {result}", "")
             if on_done is not None:
                 on_done(result)
 
         def failed(message: str, details: str) -> None:
             self.gif_button.setEnabled(True)
-            self.step_label.setText(f"Could not write the GIF: {message}")
+            self.message.emit("error", f"could not write the GIF: {message}", details)
 
         run_in_thread(build, done, failed)
 

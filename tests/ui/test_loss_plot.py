@@ -68,3 +68,43 @@ def test_series_keeps_lows_and_highs_of_equal_buckets():
     assert s.smooth == s.y  # no smoothing: the drawn values are the data
     gaps = [b - a for a, b in zip(s.x[::2], s.x[2::2], strict=False)]
     assert max(gaps) <= 2 * s.width
+
+
+def test_sparse_curves_are_marked_and_perplexity_has_its_own_axis(qtbot):
+    from studio.ui.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_total(100)
+    rows = [{"step": s, "loss": 3.0 - s / 50} for s in range(1, 50)]
+    rows += [{"step": 50, "val/loss": 2.0, "val/perplexity": 7.4}]
+    plot.add_rows(rows)
+    plot.flush()
+    # One validation point: drawn as a marker (a dashed line of one point is nothing).
+    assert plot.curves["val/loss"].opts["symbol"] == "o"
+    assert plot.curves["loss"].opts["symbol"] is None
+    # Perplexity is not on the loss axis.
+    assert "val/perplexity" in plot.quality_plots
+    assert plot.curves["val/perplexity"] not in plot.plot.getPlotItem().listDataItems()
+
+
+def test_colours_and_places_do_not_depend_on_arrival_order(qtbot):
+    from studio.ui.loss_plot import LossPlot
+
+    def draw(order):
+        plot = LossPlot()
+        qtbot.addWidget(plot)
+        plot.set_total(10)
+        for name in order:
+            plot.add_rows([{"step": 1, name: 1.0}])
+        plot.flush()
+        colours = {n: c.opts["pen"].color().name() for n, c in plot.curves.items()}
+        places = [plot.quality.ci.getItem(0, col) for col in range(len(plot.quality_plots))]
+        titles = [p.titleLabel.text for p in places]
+        return colours, titles
+
+    names = ["d_loss", "g_loss", "sample/share", "sample/distinct"]
+    fresh, resumed = draw(names), draw(list(reversed(names)))
+    assert fresh == resumed
+    assert fresh[1] == ["sample: distinct", "sample: share"]
+    assert fresh[0]["d_loss"] != fresh[0]["g_loss"]

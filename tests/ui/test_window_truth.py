@@ -1,0 +1,70 @@
+"""What the window shows reads as it is: the Data tab's header escapes names and
+writes summaries as a person would (no Python reprs), messages carry Qt's standard
+icons (no emoji that render as empty boxes), and a GIF export leaves the step label
+alone (its result is a message)."""
+
+from __future__ import annotations
+
+from studio.testing import drop_paths, write_tiny_files
+from studio.ui.dataset_preview import readable
+
+WAIT = 120_000
+
+
+def test_summaries_read_as_written_text():
+    assert readable(["0", "1", "2"]) == "0, 1, 2"
+    assert readable({"train": 2290, "test": 57}) == "train 2,290, test 57"
+    assert readable((28, 28)) == "28 x 28"
+    assert readable([str(i) for i in range(25)]).endswith("19 and 5 more")
+
+
+def test_data_header_escapes_reader_names_and_shows_no_reprs(qtbot, make_window, tmp_path):
+    files = write_tiny_files(tmp_path / "data")
+    w = make_window()
+    drop_paths(w, files["text-pairs"], files["labelled-images"])
+    dropped = w.datasets.dropped
+    qtbot.waitUntil(
+        lambda: (
+            dropped.childCount() == 2
+            and all(dropped.child(i).text(1) not in ("reading...", "counting...") for i in range(2))
+        ),
+        timeout=WAIT,
+    )
+    for i in range(2):
+        w.datasets.tree.setCurrentItem(dropped.child(i))
+        header = w.data_preview.header
+        qtbot.waitUntil(lambda h=header: "items" in h.text(), timeout=WAIT)
+        shown = header.text()
+        if "pairs" in dropped.child(i).text(0):
+            assert "source&lt;TAB&gt;target" in shown  # rendered as "source<TAB>target"
+        else:
+            assert "Classes: circle, square, star" in shown
+            assert "['" not in shown and "{'" not in shown
+            assert w.data_preview.class_title.isVisibleTo(w.data_preview)
+
+
+def test_messages_have_standard_icons_not_emoji(make_window):
+    w = make_window()
+    for level in ("error", "warning", "info"):
+        w.notify(level, f"a {level}")
+    items = [w.notifications.list.item(i) for i in range(w.notifications.list.count())]
+    mine = [it for it in items if it.text().endswith(("a error", "a warning", "a info"))]
+    assert len(mine) == 3
+    assert all(not it.icon().isNull() for it in mine)
+    assert all(ord(ch) < 0x2000 for it in mine for ch in it.text())
+
+
+def test_gif_export_is_a_message_and_the_step_label_stays(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.workbench.set_model("dcgan")
+    w.form.preset.setCurrentText("quick CPU")
+    w.form.steps.setValue(4)
+    w.form.sample_every.setValue(2)
+    with qtbot.waitSignal(w.session.finished, timeout=2 * WAIT):
+        w.train_action.trigger()
+    qtbot.waitUntil(lambda: w.gallery.gif_button.isEnabled(), timeout=WAIT)
+    label = w.gallery.step_label.text()
+    w.gallery.export_gif(tmp_path / "progress.gif")
+    qtbot.waitUntil(lambda: any("saved" in m for m in w.notifications.messages()), timeout=WAIT)
+    assert (tmp_path / "progress.gif").stat().st_size > 0
+    assert w.gallery.step_label.text() == label
