@@ -143,36 +143,67 @@ class ImagesView(SampleView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.label)
-        self._layout.addWidget(scroll, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.label)
+        self._layout.addWidget(self.scroll, 1)
         self._layout.addWidget(self.caption)
         self.shown_columns = 0
         self.shown_captions: list[str] = []
+        self.shown_scale = 0
+        self._sample: Images | None = None
 
     def show_sample(self, sample: Sample) -> None:
         assert isinstance(sample, Images)
+        self._sample = sample
+        imgs = np.asarray(sample.images, dtype=np.uint8)
+        labels = [str(x) for x in sample.labels or []]
+        cols = sample.grid_columns()
+        self._render()
+        self.shown_columns, self.shown_captions = cols, labels[: len(imgs)]
+        self._caption(sample, f"{len(imgs)} images")
+
+    def _room(self) -> tuple[int, int]:
+        """The pixels the grid may fill (TARGET wide before the view is laid out)."""
+        size = self.scroll.viewport().size()
+        if not self.isVisible() or size.width() < 50 or size.height() < 50:
+            return self.TARGET, self.TARGET
+        return size.width() - 2 * self.PAD, size.height() - 2 * self.PAD
+
+    def _render(self) -> None:
+        """Draw the sample as large as the panel allows (whole pixels per pixel)."""
+        sample = self._sample
+        if sample is None:
+            return
         imgs = np.asarray(sample.images, dtype=np.uint8)
         labels = [str(x) for x in sample.labels or []]
         cols = sample.grid_columns()
         if not labels:
             grid = sample.grid(cols)
             pix = QPixmap.fromImage(image_to_qimage(grid))
-            scale = max(1, min(8, self.TARGET // max(1, pix.width())))
+            width, height = self._room()
+            fit = min(width // max(1, pix.width()), height // max(1, pix.height()))
+            scale = self.shown_scale = max(1, min(8, fit))
             self.label.setPixmap(pix.scaled(pix.width() * scale, pix.height() * scale))
         else:
             self.label.setPixmap(self._captioned(imgs, labels, cols))
-        self.shown_columns, self.shown_captions = cols, labels[: len(imgs)]
-        self._caption(sample, f"{len(imgs)} images")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._render()
 
     def _captioned(self, imgs: np.ndarray, labels: list[str], cols: int) -> QPixmap:
         """The images in ``cols`` columns with each label written under its image."""
         n, h, w, _ = imgs.shape
         rows = math.ceil(n / cols)
-        # Wide strips may go past TARGET (the view scrolls) so captions stay legible.
-        scale = max(1, min(8, max(self.TARGET // max(1, cols * w), 48 // max(1, w))))
         metrics = QFontMetrics(self.font())
+        width, height = self._room()
+        fit = min(
+            width // max(1, cols * (w + self.PAD)),
+            (height // max(1, rows) - metrics.height() - self.PAD) // max(1, h),
+        )
+        # Wide strips may go past the panel (the view scrolls) so captions stay legible.
+        scale = self.shown_scale = max(1, min(8, max(fit, 48 // max(1, w))))
         cell_w, text_h = max(w * scale, 40), metrics.height()
         cell_h = h * scale + text_h
         pix = QPixmap(cols * (cell_w + self.PAD) + self.PAD, rows * (cell_h + self.PAD) + self.PAD)

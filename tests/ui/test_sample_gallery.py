@@ -76,3 +76,19 @@ def test_the_gallery_reads_samples_through_the_plugin_registry(qtbot, tmp_path):
     assert isinstance(gallery.view, GenericView)
     assert "plugin samples, which is disabled" in gallery.view.message.text()
     assert "spread: 0.5" in gallery.view.caption.text()
+
+
+def test_a_grid_fills_the_panel_it_is_given(qtbot):
+    from studio.ui.sample_views import ImagesView
+
+    view = ImagesView()
+    qtbot.addWidget(view)
+    view.resize(300, 300)
+    view.show()
+    grid = Images(images=np.full((100, 28, 28, 1), 200, np.uint8), columns=10)  # cGAN's 10x10
+    view.show_sample(grid)
+    small = view.label.pixmap().width()
+    view.resize(1000, 1000)
+    qtbot.waitUntil(lambda: view.label.pixmap().width() > 2 * small, timeout=60_000)
+    assert view.shown_scale >= 3  # about 90 px a digit, not 33
+    assert view.label.pixmap().height() <= view.scroll.viewport().height()
