@@ -107,10 +107,16 @@ def _load_csv(path: Path) -> api.LoadedDataset:
     return load(Path(path))
 
 
-def _export_onnx(trainer, path: Path, **_: object) -> list[Path]:
-    from .export import export_onnx
+def _export_encoder(trainer, path: Path) -> None:
+    from .export import export_encoder
 
-    return export_onnx(trainer, Path(path))
+    export_encoder(trainer, Path(path))
+
+
+def _export_decoder(trainer, path: Path) -> None:
+    from .export import export_decoder
+
+    export_decoder(trainer, Path(path))
 
 
 @api.hookimpl
@@ -169,6 +175,26 @@ def studio_dataset_readers() -> list[api.ReaderSpec]:
             priority=15,  # above the numeric table reader, for a CSV of words only
             patterns=("*.csv",),
         )
+    ]
+
+
+@api.hookimpl
+def studio_exporters() -> list[api.ExporterSpec]:
+    return [
+        api.ExporterSpec(
+            id="translator-onnx-encoder",
+            name="Encoder as ONNX (source ids -> memory)",
+            suffix=".onnx",
+            export=_export_encoder,
+            applies_to=("translator",),
+        ),
+        api.ExporterSpec(
+            id="translator-onnx-decoder",
+            name="Decoder as ONNX (target ids, memory, source ids -> logits)",
+            suffix=".onnx",
+            export=_export_decoder,
+            applies_to=("translator",),
+        ),
     ]
 
 

@@ -7,6 +7,7 @@ its "book" preset is the book's listing."""
 from __future__ import annotations
 
 import pytest
+import torch
 
 from studio import api
 from studio.testing import sample_run, stream_run
@@ -132,3 +133,31 @@ def test_book_preset_is_the_books_listing(manager):
 
     for preset in spec.presets.values():
         cfg.build(spec.config_class, split_settings(preset)[0])
+
+
+def test_onnx_encoder_and_decoder_match_torch_in_onnxruntime(
+    run, manager, tmp_path, numbers_below_1000
+):
+    ort = pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    from studio.core.run_sampler import RunSampler
+
+    exporters = manager.exporters
+    data = api.DatasetSpec("numbers-1000", "n", "", "text-pairs", numbers_below_1000)
+    sampler = RunSampler(run.path, lambda record: (manager.model_source(record.model), data))
+    trainer = sampler.trainer()
+    exporters["translator-onnx-encoder"].export(trainer, tmp_path / "enc.onnx")
+    exporters["translator-onnx-decoder"].export(trainer, tmp_path / "dec.onnx")
+    src = trainer.source_ids(["three hundred seventy-one", "twelve"])
+    tgt = torch.tensor([[1, 5, 6, 7], [1, 8, 9, 0]])
+    with torch.no_grad():
+        trainer.model.eval()
+        memory = trainer.model.encode(src)
+        logits = trainer.model.decode(tgt, memory, trainer.model.source_mask(src))
+    enc = ort.InferenceSession(str(tmp_path / "enc.onnx"))
+    dec = ort.InferenceSession(str(tmp_path / "dec.onnx"))
+    (mem,) = enc.run(None, {"src": src.numpy()})
+    assert np.allclose(mem, memory.numpy(), atol=1e-4)
+    (out,) = dec.run(None, {"tgt": tgt.numpy(), "memory": mem, "src": src.numpy()})
+    assert np.allclose(out, logits.numpy(), atol=1e-3)
