@@ -15,6 +15,10 @@ from studio.plugins import PluginManager
 from studio.ui.layout_fit import CurrentPageStack
 
 NO_WIDGET = "This model has no sampling widget."
+NO_RUN_YET = (
+    "<b>Nothing to sample from yet.</b> Press <b>Train</b> (F5), or double-click a run in "
+    "the Runs list: this tab then samples from the run's newest checkpoint (Generate)."
+)
 Notify = Callable[[str, str, str], None]
 
 
@@ -30,7 +34,14 @@ class ExploreStack(QWidget):
         self.stack = CurrentPageStack()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack.in_scroll_area())
+        # The empty state: what to do before there is anything to sample from.
+        self.hint = QLabel(NO_RUN_YET)
+        self.hint.setWordWrap(True)
+        self.hint.setMargin(8)
+        self.hint.setStyleSheet("background: palette(alternate-base); border-radius: 4px;")
+        self.hint.hide()
+        layout.addWidget(self.hint)
+        layout.addWidget(self.stack.in_scroll_area(), 1)
         self.plugins = plugins
         self._notify = notify
         self.widgets: dict[str, QWidget | None] = {}
@@ -67,6 +78,7 @@ class ExploreStack(QWidget):
         """Show the model's widget sampling from ``run`` (a run of that model, or None),
         or the placeholder saying why there is no widget."""
         widget = self.widget_for(model_id) if model_id in self.plugins.models else None
+        self.hint.setVisible(widget is not None and run is None)
         if widget is None:
             self.placeholder.setText(self.failures.get(model_id or "", NO_WIDGET))
             self.setCurrentWidget(self.placeholder)

@@ -105,6 +105,9 @@ def test_training_tab_says_what_to_press_and_how_long(qtbot, make_window, tmp_pa
     w = make_window()
     w.workbench.set_model("gan-shape")
     assert w.loss_plot.empty.isVisible() and not w.loss_plot.plot.isVisible()
+    w.tabs.setCurrentWidget(w.explore)
+    assert w.explore.hint.isVisible()
+    w.tabs.setCurrentWidget(w.loss_plot)
     text = w.loss_plot.empty.text()
     assert "Press Train (F5)" in text and "GAN: exponential curve" in text
     assert "time left shows" in text  # nothing measured yet: no made-up time
@@ -112,9 +115,13 @@ def test_training_tab_says_what_to_press_and_how_long(qtbot, make_window, tmp_pa
     with qtbot.waitSignal(w.session.finished, timeout=WAIT):
         w.train_action.trigger()
     assert not w.loss_plot.empty.isVisible()
+    assert w.explore.hint.isHidden()  # a run to sample from
     w.run_view.close()
+    w.run_shown()
     qtbot.waitUntil(lambda: "on this computer" in w.loss_plot.empty.text(), timeout=WAIT)
     assert w.loss_plot.empty.isVisible()
+    w.tabs.setCurrentWidget(w.explore)
+    assert w.explore.hint.isVisible() and "Press <b>Train</b>" in w.explore.hint.text()
 
 
 def test_no_gpu_opens_the_quick_preset_and_a_long_cpu_run_is_questioned(qtbot, make_window):
