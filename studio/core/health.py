@@ -64,7 +64,9 @@ class Rules:
 
     collapse_min_classes: float = 4  # classes covered once at least this many...
     collapse_fraction: float = 0.5  # ...then at most this share of the best: collapse
-    collapse_diversity: float = 0.2  # sample diversity below this share of the data's
+    collapse_diversity: float = 0.2  # sample diversity below this share of the data's...
+    collapse_healthy: float = 0.5  # ...after it was at least this
+    collapse_identical: float = 0.02  # or below this at any time: one image repeated
     d_win_loss: float = 0.05  # discriminator loss below this...
     d_win_steps: int = 200  # ...for this many steps, while the generator's loss rises
     diverge_factor: float = 10.0  # a loss's recent median above this times its lowest...
@@ -100,6 +102,7 @@ class HealthMonitor:
         self.fired: list[Alarm] = []
         self._losses: dict[str, _Series] = {}
         self._best_classes = 0.0
+        self._best_diversity: dict[str, float] = {}
         self._d_low = 0  # consecutive steps with the discriminator's loss near 0
         self._g_at_d_low: float | None = None
         self._val: dict[str, tuple[float, int, float | None]] = {}  # best, count since, train
@@ -168,10 +171,17 @@ class HealthMonitor:
         r = self.rules
         for key in ("sample/judge_diversity", "sample/diversity"):
             v = row.get(key)
-            if _finite(v) and v < r.collapse_diversity:
+            if not _finite(v):
+                continue
+            best = self._best_diversity.get(key, 0.0)
+            self._best_diversity[key] = max(best, float(v))
+            # Fell from a healthy level, or the samples are all the same image (an
+            # untrained generator's samples are alike too, but not identical).
+            fell = best >= r.collapse_healthy and v < r.collapse_diversity
+            if fell or v < r.collapse_identical:
+                since = f" (it was {best:.2g})" if fell else ""
                 return "mode_collapse", (
-                    f"the samples are nearly alike ({key} = {v:.3g}, below "
-                    f"{r.collapse_diversity:g} of the data's spread)"
+                    f"the samples are nearly alike ({key} = {v:.3g} of the data's spread{since})"
                 )
         for key in ("sample/judge_classes_covered", "sample/classes_covered"):
             v = row.get(key)

@@ -59,7 +59,12 @@ def test_precision_and_recall_follow_kynkaanniemi():
 
 @pytest.fixture(scope="module")
 def digits_judge():
-    return judge.load_judge("digits")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small network: one thread is several times cheaper
+    try:
+        return judge.load_judge("digits")
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_the_digit_judge_scores_real_digits_high_and_constant_images_as_collapse(digits_judge):
@@ -112,8 +117,12 @@ def test_mode_collapse_from_classes_covered_and_from_diversity():
     alarms = feed(m, rows)
     assert [a.name for a in alarms] == ["mode_collapse"]  # once, not at every preview
     assert alarms[0].step == 5 and "classes covered fell from 9 to 2" in alarms[0].text
-    m2 = HealthMonitor()
-    (alarm,) = feed(m2, [{"sample/judge_diversity": 0.05}])
+    # an untrained generator's samples are alike but not identical: no alarm; a fall
+    # from a healthy diversity, or one image repeated, is collapse
+    assert feed(HealthMonitor(), [{"sample/diversity": 0.1}, {"sample/diversity": 0.15}]) == []
+    (alarm,) = feed(HealthMonitor(), [{"sample/diversity": v} for v in (0.1, 0.8, 0.1)])
+    assert alarm.step == 3 and "nearly alike (sample/diversity = 0.1" in alarm.text
+    (alarm,) = feed(HealthMonitor(), [{"sample/judge_diversity": 0.0}])
     assert "nearly alike" in alarm.text
 
 
@@ -178,3 +187,61 @@ def test_settings_build_the_monitor():
     assert build_health(build_settings({"alarms": False})) is None
     m = build_health(build_settings({"judge": "digits"}), judge_loader=lambda name: name)
     assert m.judge == "digits" and m.alarms
+
+
+# --- alarms in real runs -------------------------------------------------------------
+def _engine(plugins, model, path, config, **settings):
+    from studio.core import config as cfg
+    from studio.core.session import create_engine
+
+    source = plugins.model_source(model)
+    built = cfg.build(source.spec.config_class, config)
+    quiet = {"device": "cpu", "checkpoint_every": 0, "sample_every": 0}
+    dataset = plugins.dataset(source.spec.default_dataset)
+    return create_engine(source, dataset, built, build_settings(quiet, settings), path)
+
+
+def _alarms(path) -> list[Alarm]:
+    from studio.core.rundir import RunDir
+
+    lines = RunDir(path).events().splitlines()
+    return [a for a in (parse_alarm(line.split(" ", 2)[-1]) for line in lines) if a]
+
+
+def test_a_generator_frozen_to_a_constant_raises_mode_collapse(plugins, tmp_path, digits_judge):
+    torch.set_num_threads(1)
+    config = {"image_size": 32, "ngf": 16, "ndf": 16}
+    engine = _engine(
+        plugins, "dcgan", tmp_path / "r", config, steps=10, sample_every=5, judge="digits"
+    )
+    for p in engine.trainer.generator.parameters():
+        p.data.zero_()  # every latent gives the same image
+        p.requires_grad_(False)
+    assert engine.run().state == "finished"
+    (alarm,) = _alarms(tmp_path / "r")
+    assert (alarm.name, alarm.step) == ("mode_collapse", 5)
+    from studio.core.rundir import RunDir
+
+    rows = [r for r in RunDir(tmp_path / "r").read_metrics() if "sample/judge_frechet" in r]
+    # the judge's figures are in metrics.jsonl at every preview
+    assert [r["step"] for r in rows] == [0, 5, 10]
+    assert rows[-1]["sample/judge_classes_covered"] <= 1
+
+
+def test_a_learning_rate_of_10_raises_divergence(plugins, tmp_path):
+    torch.set_num_threads(1)
+    engine = _engine(plugins, "classifier", tmp_path / "r", {"lr": 10.0}, steps=40)
+    engine.run()  # finished or NaN: the alarm came first
+    names = [a.name for a in _alarms(tmp_path / "r")]
+    assert names[0] == "divergence"
+
+
+def test_no_alarm_on_normal_quick_runs(plugins, tmp_path):
+    """The chapter 3 GAN's quick preset (a tenth of it) and the classifier's (to its
+    early stop) with alarms on: nothing fires. docs/health.md lists longer checks."""
+    torch.set_num_threads(1)
+    spec = plugins.models["gan-shape"]
+    config = {k: v for k, v in spec.presets["quick CPU"].items() if k != "steps"}
+    engine = _engine(plugins, "gan-shape", tmp_path / "gan", config, steps=300, sample_every=50)
+    assert engine.run().state == "finished"
+    assert _alarms(tmp_path / "gan") == []
