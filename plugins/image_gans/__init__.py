@@ -20,7 +20,7 @@ MODEL_IDS = ("gan-mlp", "dcgan", "cgan")
 
 def _trainer(model_id: str):
     def factory(config, dataset, device):
-        from .trainer import TRAINERS
+        from .trainers import TRAINERS
 
         return TRAINERS[model_id](config, dataset, device)
 
@@ -67,7 +67,17 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("gan-mlp"),
             default_dataset="digits",
             presets={
-                "book": {"batch_size": 64, "lr": 1e-4, "image_size": 28, "steps": 20000},
+                # The listing: Fashion-MNIST's 60,000 images in batches of 32, the
+                # discriminator stepped on real then fake, 50 epochs (93,750 steps).
+                "book": {
+                    "batch_size": 32,
+                    "lr": 1e-4,
+                    "image_size": 28,
+                    "channels": 1,
+                    "d_update": "real, then fake",
+                    "steps": 93_750,
+                    "sample_every": 1875,
+                },
                 "quick CPU": {
                     "batch_size": 64,
                     "lr": 2e-4,
@@ -95,13 +105,23 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("dcgan"),
             default_dataset="digits",
             presets={
+                # The listing: 63,632 anime faces, colour, 64x64, batches of 128 for 20
+                # epochs (9,960 steps); PyTorch's default initial weights (the book's
+                # weights_init never reaches a layer); the generator's step on fresh
+                # noise.
                 "book": {
                     "batch_size": 128,
                     "image_size": 64,
+                    "channels": 3,
                     "ngf": 64,
                     "ndf": 64,
                     "lr": 2e-4,
-                    "steps": 5000,
+                    "beta1": 0.5,
+                    "beta2": 0.999,
+                    "init": "pytorch",
+                    "g_fresh_noise": True,
+                    "steps": 9_960,
+                    "sample_every": 498,
                 },
                 # The digits are 1,797 images: the discriminator learns them by heart
                 # and the game oscillates. An R1 penalty and shifted images lift the
@@ -141,18 +161,27 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer("cgan"),
             default_dataset="digits",
             presets={
+                # The listing: faces with and without glasses, colour, 256x256, batches
+                # of 16, a generator 32 wide and a critic 16 wide, WGAN-GP (5 critic
+                # steps, penalty 10), Adam 1e-4 (0, 0.9), 28,200 generator steps, and
+                # PyTorch's default initial weights (its weights_init does nothing).
+                # Its penalty is taken over the image and the label planes: ours over
+                # the image only (docs/image-gans.md).
                 "book": {
-                    "batch_size": 64,
+                    "batch_size": 16,
                     "loss": "wgan-gp",
                     "critic_steps": 5,
                     "gp_weight": 10.0,
                     "lr": 1e-4,
                     "beta1": 0.0,
                     "beta2": 0.9,
-                    "image_size": 64,
-                    "ngf": 64,
-                    "ndf": 64,
-                    "steps": 5000,
+                    "image_size": 256,
+                    "channels": 3,
+                    "ngf": 32,
+                    "ndf": 16,
+                    "init": "pytorch",
+                    "steps": 28_200,
+                    "sample_every": 500,
                 },
                 # WGAN-GP costs about 8 DCGAN steps a step (5 critic updates, each with
                 # a double backward) and learns the classes slowly: on 2 CPU cores it

@@ -31,6 +31,12 @@ class GANConfig:
         256, min=16, max=4096, help="Width of the generator's first hidden layer (x2, x4 after)"
     )
     dropout: float = param(0.3, min=0.0, max=0.9, help="Dropout in the discriminator")
+    d_update: str = param(
+        "joint",
+        choices=["joint", "real, then fake"],
+        help="Discriminator update: one step on real and fake together, or two steps "
+        "per batch, real then fake (the book)",
+    )
     preview_images: int = param(64, min=1, max=1024, help="Images drawn in each preview")
 
 
@@ -47,6 +53,17 @@ class DCGANConfig:
     latent_dim: int = param(100, min=1, max=1024, help="Size of the generator's noise input")
     ngf: int = param(64, min=4, max=512, help="Generator feature maps (last layer)")
     ndf: int = param(64, min=4, max=512, help="Discriminator feature maps (first layer)")
+    init: str = param(
+        "dcgan",
+        choices=("dcgan", "pytorch"),
+        help="Initial weights: the DCGAN paper's N(0, 0.02), or PyTorch's defaults (what "
+        "the book's code ends up with: its weights_init never reaches the layers)",
+    )
+    g_fresh_noise: bool = param(
+        False,
+        help="The generator's step on fresh noise (the book) instead of the "
+        "discriminator's fake batch (PyTorch's example)",
+    )
     r1_gamma: float = param(
         0.0,
         min=0.0,
@@ -103,11 +120,17 @@ class CGANConfig:
     lr: float = param(1e-4, min=1e-6, max=1.0, help="Adam learning rate, both networks")
     beta1: float = param(0.0, min=0.0, max=0.999, help="Adam beta1")
     beta2: float = param(0.9, min=0.0, max=0.9999, help="Adam beta2")
-    image_size: int = param(32, choices=(32, 64), help="Images are resized to this size")
+    image_size: int = param(32, choices=(32, 64, 128, 256), help="Images are resized to this size")
     channels: int = param(1, choices=(1, 3), help="1: greyscale, 3: colour")
     latent_dim: int = param(100, min=1, max=1024, help="Size of the generator's noise input")
     ngf: int = param(64, min=4, max=512, help="Generator feature maps (last layer)")
     ndf: int = param(64, min=4, max=512, help="Critic feature maps (first layer)")
+    init: str = param(
+        "dcgan",
+        choices=("dcgan", "pytorch"),
+        help="Initial weights: the DCGAN paper's N(0, 0.02), or PyTorch's defaults (what "
+        "the book's code ends up with: its weights_init never reaches the layers)",
+    )
     preview_per_class: int = param(
         0, min=0, max=64, help="Images per class in each preview (0: a square grid)"
     )

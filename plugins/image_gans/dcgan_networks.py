@@ -40,6 +40,15 @@ def weights_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def pytorch_init(module: nn.Module) -> None:
+    """PyTorch's default initialisation of every layer (``reset_parameters``): what the
+    book's networks start from, since its ``weights_init`` matches on the whole
+    module's class name and so never reaches a layer."""
+    for layer in module.modules():
+        if layer is not module and hasattr(layer, "reset_parameters"):
+            layer.reset_parameters()
+
+
 def generator_layers(in_features: int, channels: int, image_size: int, ngf: int) -> nn.Sequential:
     """(N, in_features, 1, 1) -> (N, channels, image_size, image_size) in [-1, 1]."""
     n = layers_for(image_size)

@@ -1,10 +1,10 @@
 """Training and sampling of the image GANs.
 
-- ``MLPGANTrainer`` (``gan-mlp``): the book's chapter 4 step: the discriminator on real
-  and fake images together, then the generator on fresh noise; BCE, Adam 1e-4.
+- ``MLPGANTrainer`` (``gan-mlp``, in ``mlp_trainer.py``): the book's chapter 4 step.
 - ``DCGANTrainer`` (``dcgan``): PyTorch's DCGAN example step: the discriminator on a
   real batch and on a fake batch (separate forward passes, so batch norm sees one kind
-  at a time), then the generator through the same fake batch; Adam 2e-4, (0.5, 0.999).
+  at a time), then the generator through the same fake batch (or, as the book, on
+  fresh noise: ``g_fresh_noise``); Adam 2e-4, (0.5, 0.999).
   Optionally an R1 penalty on the discriminator (``r1_gamma``), shifted images for
   it (``augment``, DiffAugment) and InfoGAN codes (``codes``): the quick CPU preset's
   remedies for small data.
@@ -31,8 +31,7 @@ from . import explore
 from .augment import AUGMENTATIONS
 from .cgan_networks import CondCritic, CondGenerator
 from .config import code_names
-from .dcgan_networks import DCDiscriminator, DCGenerator
-from .mlp_networks import MLPDiscriminator, MLPGenerator
+from .dcgan_networks import DCDiscriminator, DCGenerator, pytorch_init
 from .options import LABEL_FIELDS, ExploreOptions, LabelOptions
 from .pixels import to_uint8
 
@@ -273,38 +272,10 @@ class ImageGANTrainer(api.Trainer):
         return metrics
 
 
-def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+def bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     """BCE on logits in float32 (kept out of reduced precision under autocast)."""
     logits = logits.float()
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
-
-
-class MLPGANTrainer(ImageGANTrainer):
-    """The fully connected GAN of chapter 4."""
-
-    options_class = ExploreOptions
-
-    def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
-        super().__init__(config, dataset, device)
-        self.generator = MLPGenerator(config.latent_dim, self.image_shape, config.hidden)
-        self.discriminator = MLPDiscriminator(self.image_shape, config.hidden, config.dropout)
-        self.generator.to(self.device)
-        self.discriminator.to(self.device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr)
-
-    def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
-        real, _ = split_batch(batch)
-        n = real.shape[0]
-        with self.autocast():
-            fake = self.generator(self.noise(n))
-            logits = self.discriminator(torch.cat([real, fake.detach()]))
-            d_loss = (_bce(logits[:n], 1.0) + _bce(logits[n:], 0.0)) / 2
-        self.optimize(d_loss, self.opt_d)
-        with self.autocast():
-            g_loss = _bce(self.discriminator(self.generator(self.noise(n))), 1.0)
-        self.optimize(g_loss, self.opt_g)
-        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
 
 class DCGANTrainer(ImageGANTrainer):
@@ -330,6 +301,9 @@ class DCGANTrainer(ImageGANTrainer):
         self.generator.to(self.device)
         self.discriminator = DCDiscriminator(c, size, config.ndf, codes=self.codes)
         self.discriminator.to(self.device)
+        if config.init == "pytorch":
+            for module in self.modules().values():
+                pytorch_init(module)
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
@@ -364,16 +338,20 @@ class DCGANTrainer(ImageGANTrainer):
             fake = self.generate(self.noise(n), None if code is None else self.onehot(code))
             d_real, _ = self.discriminate(real)
             d_fake, code_fake = self.discriminate(fake.detach(), read_code=True)
-            d_loss = _bce(d_real, 1.0) + _bce(d_fake, 0.0)
+            d_loss = bce(d_real, 1.0) + bce(d_fake, 0.0)
             if r1:
                 penalty = self.r1_penalty(d_real, real)
                 d_loss = d_loss + self.config.r1_gamma / 2 * penalty
             if code is not None:
                 d_loss = d_loss + weight * F.cross_entropy(code_fake.float(), code)
         self.optimize(d_loss, self.opt_d)
+        if self.config.g_fresh_noise:  # the book: the generator's step on new noise
+            with self.autocast():
+                fake = self.generate(self.noise(n), None if code is None else self.onehot(code))
         with self.autocast():
-            d_gen, code_gen = self.discriminate(fake, read_code=True)  # the same fake batch
-            g_loss = _bce(d_gen, 1.0)
+            # PyTorch's example scores the discriminator's fake batch again
+            d_gen, code_gen = self.discriminate(fake, read_code=True)
+            g_loss = bce(d_gen, 1.0)
             if code is not None:
                 code_loss = F.cross_entropy(code_gen.float(), code)
                 g_loss = g_loss + weight * code_loss
@@ -420,6 +398,9 @@ class CGANTrainer(ImageGANTrainer):
         self.generator = CondGenerator(config.latent_dim, k, c, size, config.ngf).to(self.device)
         norm = "instance" if self.wgan else "batch"
         self.critic = CondCritic(k, c, size, config.ndf, norm=norm).to(self.device)
+        if config.init == "pytorch":
+            for module in self.modules().values():
+                pytorch_init(module)
         betas = (config.beta1, config.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=config.lr, betas=betas)
@@ -454,10 +435,10 @@ class CGANTrainer(ImageGANTrainer):
         if not self.wgan:
             with self.autocast():
                 fake = self.generator(self.noise(n), y)
-                d_loss = _bce(self.critic(real, y), 1.0) + _bce(self.critic(fake.detach(), y), 0.0)
+                d_loss = bce(self.critic(real, y), 1.0) + bce(self.critic(fake.detach(), y), 0.0)
             self.optimize(d_loss, self.opt_c)
             with self.autocast():
-                g_loss = _bce(self.critic(fake, y), 1.0)
+                g_loss = bce(self.critic(fake, y), 1.0)
             self.optimize(g_loss, self.opt_g)
             return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
@@ -480,6 +461,3 @@ class CGANTrainer(ImageGANTrainer):
             "wasserstein": wasserstein.detach(),
             "gp": gp.detach(),
         }
-
-
-TRAINERS = {"gan-mlp": MLPGANTrainer, "dcgan": DCGANTrainer, "cgan": CGANTrainer}
