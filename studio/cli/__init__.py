@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("recipes", help="the book's experiments, chapter by chapter")
     runs = sub.add_parser("runs", help="list runs in the workspace")
     runs.add_argument("--workspace", type=Path)
+    runs.add_argument(
+        "--health",
+        type=Path,
+        metavar="RUN_DIR",
+        help="a run's health: its latest sample and validation figures, and its alarms",
+    )
+    runs.add_argument("--json", action="store_true", help="with --health: print JSON")
 
     t = sub.add_parser(
         "train",

@@ -101,6 +101,9 @@ def cmd_plugins(args) -> int:
 def cmd_runs(args) -> int:
     from studio.app_paths import workspace_from_env
 
+    if getattr(args, "health", None) is not None:
+        return _health(args.health, getattr(args, "json", False))
+
     workspace = args.workspace or workspace_from_env()
     for run in list_runs(workspace):
         status = run.status()
@@ -112,4 +115,15 @@ def cmd_runs(args) -> int:
             f"{run.name:<40} {model:<14} {run.live_state():<11} "
             f"step {status.get('step', 0):>8,}  {run.path}"
         )
+    return EXIT_OK
+
+
+def _health(path: Path, as_json: bool) -> int:
+    from studio.core.health import format_health, health_report
+
+    try:
+        report = health_report(path)
+    except RunDirError as exc:
+        raise UsageError(f"--health: {exc}") from None
+    print(json.dumps(report, indent=2) if as_json else format_health(report))
     return EXIT_OK

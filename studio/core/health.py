@@ -303,3 +303,48 @@ def build_health(settings: Any, judge_loader: Any = None) -> HealthMonitor | Non
             judge_loader = load_judge
         judge = judge_loader(name)
     return HealthMonitor(judge=judge, alarms=alarms)
+
+
+def health_report(run_path: Any) -> dict[str, Any]:
+    """What ``genai-studio-cli runs --health RUN_DIR`` prints: the run's state, its last
+    sample and validation figures (the judge's among them), and its alarms."""
+    from studio.core.rundir import RunDir, RunDirError
+
+    run = RunDir(run_path)
+    if not run.is_run():
+        raise RunDirError(f"{run_path} holds no run (no config.json)")
+    rows = run.read_metrics()
+    latest: dict[str, tuple[int, float]] = {}
+    for row in rows:
+        for k, v in row.items():
+            if k.startswith(("sample/", "val/")) and _finite(v):
+                latest[k] = (int(row.get("step", 0)), float(v))
+    alarms = []
+    for line in run.events().splitlines():
+        alarm = parse_alarm(line.split(" ", 2)[-1]) if " " in line else None
+        if alarm is not None:
+            alarms.append({"step": alarm.step, "alarm": alarm.name, "text": alarm.text})
+    status = run.status()
+    return {
+        "run": str(run.path),
+        "state": run.live_state(),
+        "step": status.get("step", 0),
+        "message": status.get("message", ""),
+        "figures": {k: {"step": s, "value": v} for k, (s, v) in sorted(latest.items())},
+        "alarms": alarms,
+    }
+
+
+def format_health(report: dict[str, Any]) -> str:
+    """The report as lines for a terminal."""
+    lines = [f"{report['run']}: {report['state']} at step {report['step']:,}"]
+    if report["message"]:
+        lines.append(f"  {report['message']}")
+    lines.append("figures (latest):" if report["figures"] else "figures: none logged")
+    for name, f in report["figures"].items():
+        lines.append(f"  {name:<34} {f['value']:>12.5g}  (step {f['step']:,})")
+    if not report["alarms"]:
+        lines.append("alarms: none")
+    for a in report["alarms"]:
+        lines.append(f"alarm at step {a['step']:,} ({TITLES[a['alarm']]}): {a['text']}")
+    return "\n".join(lines)

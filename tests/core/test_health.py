@@ -208,7 +208,9 @@ def _alarms(path) -> list[Alarm]:
     return [a for a in (parse_alarm(line.split(" ", 2)[-1]) for line in lines) if a]
 
 
-def test_a_generator_frozen_to_a_constant_raises_mode_collapse(plugins, tmp_path, digits_judge):
+def test_a_generator_frozen_to_a_constant_raises_mode_collapse(
+    plugins, tmp_path, digits_judge, capsys
+):
     torch.set_num_threads(1)
     config = {"image_size": 32, "ngf": 16, "ndf": 16}
     engine = _engine(
@@ -226,6 +228,16 @@ def test_a_generator_frozen_to_a_constant_raises_mode_collapse(plugins, tmp_path
     # the judge's figures are in metrics.jsonl at every preview
     assert [r["step"] for r in rows] == [0, 5, 10]
     assert rows[-1]["sample/judge_classes_covered"] <= 1
+    # the same figures and the alarm from the command line
+    from studio import cli
+
+    assert cli.main(["runs", "--health", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "sample/judge_frechet" in out and "alarm at step 5 (mode collapse)" in out
+    assert cli.main(["runs", "--health", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"genai-studio-cli: error: --health: {tmp_path / 'none'} holds no run (no config.json)"
+    )
 
 
 def test_a_learning_rate_of_10_raises_divergence(plugins, tmp_path):
