@@ -85,9 +85,12 @@ def book_settings(manager, recipe: recipes.Recipe, **engine: object):
     return spec, config, cfg.build(EngineSettings, settings)
 
 
-def run_engine(manager, recipe, dataset, root: Path, seconds: float, steps: int, **engine):
+def run_engine(manager, recipe, dataset, root: Path, seconds: float, steps, **engine):
+    """Train the recipe's book settings (``steps``: None keeps the preset's)."""
+    if steps is not None:
+        engine["steps"] = steps
     spec, config, settings = book_settings(
-        manager, recipe, steps=steps, sample_every=0, checkpoint_every=0, **engine
+        manager, recipe, sample_every=0, checkpoint_every=0, **engine
     )
     watch = Watch(seconds)
     path = Path(tempfile.mkdtemp(dir=root)) / "run"
@@ -133,7 +136,7 @@ def text_recipe(manager, recipe_id: str, args, root: Path, sync) -> dict:
     if not path.is_file():
         return {"skipped": f"{path} not found"}
     dataset = text_dataset(path)
-    spec, config, _ = book_settings(manager, recipe)
+    _, config, _ = book_settings(manager, recipe)
     engine, watch, result = run_engine(
         manager, recipe, dataset, root, args.minutes * 60, 10**9, device=args.device
     )
@@ -170,8 +173,8 @@ def classifier_recipe(manager, args, root: Path) -> dict:
     accuracies, stops, seconds = [], [], []
     for seed in range(args.seeds):
         t0 = time.perf_counter()
-        engine, watch, result = run_engine(
-            manager, recipe, manager.dataset("digits"), root, 0.0, 10**9,
+        engine, watch, _ = run_engine(
+            manager, recipe, manager.dataset("digits"), root, 0.0, None,
             device=args.device, seed=seed,
         )  # fmt: skip
         seconds.append(time.perf_counter() - t0)
