@@ -94,13 +94,14 @@ class Translation(api.Sample):
         return sample
 
     def summary(self) -> str:
-        """The translations, one a line (with the beams and their scores, if any)."""
+        """The translations, one a line (with the beams and their scores, if any), then
+        their count (the CLI adds where it sampled from)."""
         lines = []
         for i, (src, out) in enumerate(zip(self.sources, self.translations, strict=True)):
             lines.append(f"{src} -> {out}")
             for text, score in self.beams[i] if i < len(self.beams) else []:
                 lines.append(f"    {score:8.3f}  {text}")
         parts = [f"{k}={v:.4g}" for k, v in self.metrics.items()]
-        if parts:
-            lines.append(f"({', '.join(parts)})")
+        count = f"{len(self.sources)} translation{'s' if len(self.sources) != 1 else ''}"
+        lines.append(count + (f" ({', '.join(parts)})" if parts else ""))
         return "\n".join(lines)

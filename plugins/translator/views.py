@@ -56,8 +56,8 @@ class AttentionMap(QWidget):
     def _cell(self) -> tuple[int, int, float, float]:
         left, top = self._margins()
         n_rows, n_cols = max(1, len(self.rows)), max(1, len(self.columns))
-        w = min(40.0, max(4.0, (self.width() - left - 4) / n_cols))
-        h = min(28.0, max(4.0, (self.height() - top - 4) / n_rows))
+        w = min(64.0, max(4.0, (self.width() - left - 4) / n_cols))
+        h = min(36.0, max(4.0, (self.height() - top - 4) / n_rows))
         return left, top, w, h
 
     def sizeHint(self) -> QSize:

@@ -73,6 +73,7 @@ class TranslatorWidget(SamplingWidget):
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setSizes([640, 360])
         self.body.addWidget(split, 1)
 
         self.targets = QLabel()
