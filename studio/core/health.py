@@ -305,6 +305,17 @@ def build_health(settings: Any, judge_loader: Any = None) -> HealthMonitor | Non
     return HealthMonitor(judge=judge, alarms=alarms)
 
 
+def health_alarms(run: Any) -> list[Alarm]:
+    """The alarms a run recorded (its events.log lines: ``<time> WARNING <message>``)."""
+    found = []
+    for line in run.events().splitlines():
+        parts = line.split(" ", 2)
+        alarm = parse_alarm(parts[2]) if len(parts) == 3 and parts[1] == "WARNING" else None
+        if alarm is not None:
+            found.append(alarm)
+    return found
+
+
 def health_report(run_path: Any) -> dict[str, Any]:
     """What ``genai-studio-cli runs --health RUN_DIR`` prints: the run's state, its last
     sample and validation figures (the judge's among them), and its alarms."""
@@ -319,11 +330,7 @@ def health_report(run_path: Any) -> dict[str, Any]:
         for k, v in row.items():
             if k.startswith(("sample/", "val/")) and _finite(v):
                 latest[k] = (int(row.get("step", 0)), float(v))
-    alarms = []
-    for line in run.events().splitlines():
-        alarm = parse_alarm(line.split(" ", 2)[-1]) if " " in line else None
-        if alarm is not None:
-            alarms.append({"step": alarm.step, "alarm": alarm.name, "text": alarm.text})
+    alarms = [{"step": a.step, "alarm": a.name, "text": a.text} for a in health_alarms(run)]
     status = run.status()
     return {
         "run": str(run.path),

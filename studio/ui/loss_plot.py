@@ -182,6 +182,7 @@ class LossPlot(QWidget):
         self.quality = pg.GraphicsLayoutWidget()
         self.quality_plots: dict[str, pg.PlotItem] = {}
         self._total = 0
+        self.markers: list[tuple[int, str, pg.InfiniteLine]] = []  # health alarms
         layout.addWidget(self.plot, 3)
         layout.addWidget(self.quality, 2)
         # Before any run: what to press and what will happen, instead of empty axes.
@@ -217,6 +218,24 @@ class LossPlot(QWidget):
         self.series.clear()
         self.curves.clear()
         self.rate_label.setText("")
+        for _, _, line in self.markers:
+            self.plot.removeItem(line)
+        self.markers.clear()
+
+    def add_marker(self, step: int, text: str, tooltip: str = "") -> None:
+        """A vertical line on the loss curves at ``step``, labelled ``text`` (a health
+        alarm: studio.core.health); ``tooltip`` says more on hover."""
+        pen = pg.mkPen("#d62728", width=1, style=Qt.PenStyle.DashLine)
+        line = pg.InfiniteLine(
+            pos=step,
+            angle=90,
+            pen=pen,
+            label=text,
+            labelOpts={"position": 0.92, "color": "#d62728", "rotateAxis": (1, 0)},
+        )
+        line.setToolTip(tooltip or text)
+        self.plot.addItem(line)
+        self.markers.append((int(step), text, line))
 
     def set_total(self, steps: int) -> None:
         """Fix the x axis to the run's length: the curves fill it as training goes, and

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.core.health import TITLES, health_alarms
 from studio.core.rundir import RunDir, RunDirError, RunRecord
 from studio.ui.loss_plot import LossPlot
 from studio.ui.sample_gallery import SampleGallery
@@ -57,6 +58,8 @@ class RunView:
         self.plot.set_total(total)
         rows, self._offset = run.read_metrics_from(0)
         self.plot.add_rows(rows)
+        for alarm in health_alarms(run):  # the health monitor's alarms, where they happened
+            self.plot.add_marker(alarm.step, TITLES[alarm.name], alarm.message())
         files = run.sample_files()
         self._samples = {s for s, _ in files}
         self.gallery.load_run(files)

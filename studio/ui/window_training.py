@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Slot
 from studio.core.config import ConfigError
 from studio.core.dataset_trust import UntrustedDataset
 from studio.core.errors import DatasetError
+from studio.core.health import TITLES, parse_alarm
 from studio.core.listener import EngineEvent, EngineListener, EngineResult, TrainingUpdate
 from studio.core.rundir import RunDir
 from studio.core.workbench import Workbench, WorkbenchError
@@ -147,6 +148,9 @@ class TrainingController(QObject):
             elif event.level == "WARNING":
                 first, _, rest = event.message.partition("\n")
                 self.host.notify("warning", first, rest)
+                alarm = parse_alarm(first)  # a health alarm is also marked on the curve
+                if alarm is not None:
+                    view.plot.add_marker(alarm.step, TITLES[alarm.name], first)
         for change in update.states:
             if change.state in ("paused", "running"):
                 self.paused = change.state == "paused"

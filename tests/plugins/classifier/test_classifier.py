@@ -42,16 +42,6 @@ def test_dropout_sits_after_hidden_layers_never_on_the_output():
     assert [type(m).__name__ for m in layers[1:5]] == ["Linear", "ReLU", "Dropout", "Linear"]
 
 
-@pytest.fixture(scope="module")
-def book_run(plugins, tmp_path_factory):
-    torch.set_num_threads(1)
-    path = tmp_path_factory.mktemp("classifier") / "book"
-    run = train_run(
-        "classifier", BOOK_MULTICLASS["steps"], path=path, preset="book defaults", manager=plugins
-    )
-    return run
-
-
 def test_the_book_recipe_learns_the_digits(book_run, plugins):
     report = sample_run(book_run, manager=plugins)
     assert report.kind == "classification"
