@@ -31,9 +31,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Trains the default model briefly offscreen and saves the window as a PNG.
+# Trains the default model briefly offscreen and saves the window as a PNG; then the
+# window-fit tests save the screens they check (1280x720, 1366x768, 1920x1080).
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen GENAI_STUDIO_WORKSPACE=$$(mktemp -d) $(PY) main.py --model gan-shape --screenshot docs/images/main-window.png
+	QT_QPA_PLATFORM=offscreen GENAI_STUDIO_SCREENSHOTS=docs/images $(PY) -m pytest -q -p no:cacheprovider tests/ui/test_window_fit.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/overhead.py

@@ -62,6 +62,7 @@ class PointsView(SampleView):
             size=5, pen=None, brush=pg.mkBrush(214, 39, 40, 150), name="generated"
         )
         self.plot.addItem(self.scatter)
+        self.held_range: tuple[np.ndarray, np.ndarray] | None = None
         self._layout.addWidget(self.plot, 1)
         self._layout.addWidget(self.caption)
 
@@ -85,9 +86,28 @@ class PointsView(SampleView):
                 )
         pts = np.asarray(sample.points)
         self.scatter.setData(pts[:, 0], pts[:, 1])
+        self._hold_range(pts, None if sample.reference is None else np.asarray(sample.reference))
         self.plot.setLabel("bottom", sample.x_label)
         self.plot.setLabel("left", sample.y_label)
         self._caption(sample, f"{len(pts)} points")
+
+    def _hold_range(self, pts: np.ndarray, ref: np.ndarray | None) -> None:
+        """Axes that only grow while this view shows one run's samples: stepping
+        through the samples compares them on the same axes."""
+        parts = [a[:, :2] for a in (pts, ref) if a is not None and a.ndim == 2 and len(a)]
+        if not parts:
+            return
+        both = np.concatenate(parts)
+        both = both[np.isfinite(both).all(axis=1)]
+        if not len(both):
+            return
+        lo, hi = both.min(axis=0), both.max(axis=0)
+        if self.held_range is not None:
+            lo, hi = np.minimum(lo, self.held_range[0]), np.maximum(hi, self.held_range[1])
+        self.held_range = (lo, hi)
+        self.plot.disableAutoRange()
+        self.plot.setXRange(float(lo[0]), float(hi[0]), padding=0.05)
+        self.plot.setYRange(float(lo[1]), float(hi[1]), padding=0.05)
 
 
 class NumbersView(SampleView):

@@ -18,7 +18,7 @@ class ScreenshotScript(QObject):
         self.steps = steps
 
     def start(self) -> None:
-        self.window.resize(1400, 860)
+        self.window.resize(1366, 768)  # a common laptop screen
         QTimer.singleShot(300, self._train)
 
     def _train(self) -> None:

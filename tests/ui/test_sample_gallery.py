@@ -92,3 +92,18 @@ def test_a_grid_fills_the_panel_it_is_given(qtbot):
     qtbot.waitUntil(lambda: view.label.pixmap().width() > 2 * small, timeout=60_000)
     assert view.shown_scale >= 3  # about 90 px a digit, not 33
     assert view.label.pixmap().height() <= view.scroll.viewport().height()
+
+
+def test_points_keep_their_axes_from_step_to_step(qtbot):
+    from studio.ui.sample_views import PointsView
+
+    view = PointsView()
+    qtbot.addWidget(view)
+    ref = np.stack([np.linspace(0, 50, 100), 1.08 ** np.linspace(0, 50, 100)], axis=1)
+    wide = Points(points=np.array([[0.0, 0.0], [80.0, 90.0]]), reference=ref)
+    narrow = Points(points=np.array([[10.0, 2.0], [20.0, 5.0]]), reference=ref)
+    view.show_sample(wide)
+    first = view.plot.viewRange()
+    view.show_sample(narrow)  # an earlier step, points bunched up: the axes stay
+    assert view.plot.viewRange() == first
+    assert first[0][1] >= 80 and first[1][1] >= 90
