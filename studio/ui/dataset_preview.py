@@ -59,6 +59,20 @@ def readable(value: object, limit: int = 20) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _broken_tile() -> QPixmap:
+    """A grey tile crossed in red: the file is listed but does not decode."""
+    from PySide6.QtGui import QPainter, QPen
+
+    pix = QPixmap(THUMB, THUMB)
+    pix.fill(QColor("#e8e8e8"))
+    painter = QPainter(pix)
+    painter.setPen(QPen(QColor("#c0392b"), 4))
+    painter.drawLine(12, 12, THUMB - 12, THUMB - 12)
+    painter.drawLine(THUMB - 12, 12, 12, THUMB - 12)
+    painter.end()
+    return pix
+
+
 class _ThumbSignals(QObject):
     done = Signal(int, int, QImage)  # generation, row, image
 
@@ -97,6 +111,8 @@ class ThumbnailModel(QAbstractListModel):
         self.signals.done.connect(self._decoded)
         self.placeholder = QPixmap(THUMB, THUMB)
         self.placeholder.fill(QColor("#e8e8e8"))
+        self.broken = _broken_tile()  # a file that does not decode says so
+        self.failed: set[int] = set()
 
     def set_items(self, paths: list[str], labels: list[str]) -> None:
         self.beginResetModel()
@@ -106,6 +122,7 @@ class ThumbnailModel(QAbstractListModel):
         self.paths, self.labels = paths, labels
         self.cache.clear()
         self.pending.clear()
+        self.failed.clear()
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -125,7 +142,8 @@ class ThumbnailModel(QAbstractListModel):
                 self.pool.start(job)
             return self.placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{self.paths[row]}" + (f"\n{self.labels[row]}" if self.labels else "")
+            broken = "\ncannot be decoded (truncated or not an image)" if row in self.failed else ""
+            return f"{self.paths[row]}" + (f"\n{self.labels[row]}" if self.labels else "") + broken
         if role == Qt.ItemDataRole.DisplayRole and self.labels:
             return self.labels[row]
         return None
@@ -136,7 +154,9 @@ class ThumbnailModel(QAbstractListModel):
         if generation != self.generation:
             return
         self.pending.discard(row)
-        pix = QPixmap.fromImage(image) if not image.isNull() else self.placeholder
+        if image.isNull():
+            self.failed.add(row)
+        pix = QPixmap.fromImage(image) if not image.isNull() else self.broken
         self.cache[row] = pix
         while len(self.cache) > CACHE_LIMIT:
             self.cache.popitem(last=False)

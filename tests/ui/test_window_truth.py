@@ -68,3 +68,25 @@ def test_gif_export_is_a_message_and_the_step_label_stays(qtbot, make_window, tm
     qtbot.waitUntil(lambda: any("saved" in m for m in w.notifications.messages()), timeout=WAIT)
     assert (tmp_path / "progress.gif").stat().st_size > 0
     assert w.gallery.step_label.text() == label
+
+
+def test_a_truncated_image_shows_a_marked_tile(qtbot, tmp_path):
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtCore import Qt
+
+    from studio.ui.dataset_preview import ThumbnailModel
+
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(good)
+    bad.write_bytes(good.read_bytes()[:40])  # the signature and header, no pixels
+    model = ThumbnailModel()
+    model.set_items([str(good), str(bad)], [])
+    decoration = Qt.ItemDataRole.DecorationRole
+    for row in range(2):
+        model.data(model.index(row), decoration)  # asks for the decode
+    qtbot.waitUntil(lambda: len(model.cache) == 2, timeout=WAIT)
+    assert model.failed == {1}
+    assert model.data(model.index(1), decoration) is model.broken
+    assert "cannot be decoded" in model.data(model.index(1), Qt.ItemDataRole.ToolTipRole)
+    assert "cannot be decoded" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
