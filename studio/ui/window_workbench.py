@@ -48,6 +48,7 @@ class WorkbenchView:
         self.host, self.workbench, self.plugins = host, workbench, plugins
         self.box, self.form, self.datasets = box, form, datasets
         self._syncing = False  # showing the workbench: the widgets' signals are echoes
+        self._wanted: str | None = None  # the model whose plugin went away
         workbench.subscribe(self._on_event)
         box.currentIndexChanged.connect(self._on_box)
         form.changed.connect(self.push_form)
@@ -68,6 +69,7 @@ class WorkbenchView:
     def _on_box(self, index: int) -> None:
         model_id = self.box.itemData(index)
         if model_id is not None and not self._syncing and model_id != self.workbench.model_id:
+            self._wanted = None  # the user chose another model
             self.select_model(model_id)
 
     def _on_dataset(self, dataset_id: str) -> None:
@@ -136,8 +138,15 @@ class WorkbenchView:
         self.show_models()
         if self.workbench.training:
             return
+        wanted = self._wanted
+        if wanted in self.plugins.models and wanted != self.workbench.model_id:
+            # Its plugin is back (disabled, then enabled again): the user's model.
+            self._wanted = None
+            self.select_model(wanted)
+            return
         spec = self.plugins.models.get(self.workbench.model_id or "")
         if spec is None:
+            self._wanted = self.workbench.model_id  # to come back to with its plugin
             first = self.box.itemData(0)
             if first is not None:
                 self.select_model(first)

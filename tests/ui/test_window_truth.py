@@ -90,3 +90,21 @@ def test_a_truncated_image_shows_a_marked_tile(qtbot, tmp_path):
     assert model.data(model.index(1), decoration) is model.broken
     assert "cannot be decoded" in model.data(model.index(1), Qt.ItemDataRole.ToolTipRole)
     assert "cannot be decoded" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_re_enabling_a_plugin_brings_its_model_back(make_window):
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    w.workbench.set_model("gan-numbers")
+    dialog = w.show_plugins()
+
+    def check(state):
+        names = [dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())]
+        dialog.table.item(names.index("shapes_gan"), 0).setCheckState(state)
+
+    check(Qt.CheckState.Unchecked)
+    assert w.model_id != "gan-numbers" and "gan-numbers" not in w.plugins.models
+    check(Qt.CheckState.Checked)
+    assert w.model_id == "gan-numbers"  # the model the user had, not the first one
+    assert w.model_combo.currentData() == "gan-numbers"
