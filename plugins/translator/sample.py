@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -74,7 +75,14 @@ class Translation(api.Sample):
         for i, a in enumerate(self.encoder_attention):
             arrays[f"encoder_{i}"] = np.asarray(a, dtype=np.float16)
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
+        # np.savez stamps each member with the current time; a fixed stamp makes the
+        # same sample the same bytes (the contract checks compare them).
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(member, "w") as f:
+                    np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
         tmp = path.with_name(f".{path.name}.tmp")  # written whole, then renamed
         tmp.write_bytes(buffer.getvalue())
         os.replace(tmp, path)

@@ -161,3 +161,11 @@ def test_onnx_encoder_and_decoder_match_torch_in_onnxruntime(
     assert np.allclose(mem, memory.numpy(), atol=1e-4)
     (out,) = dec.run(None, {"tgt": tgt.numpy(), "memory": mem, "src": src.numpy()})
     assert np.allclose(out, logits.numpy(), atol=1e-3)
+
+
+def test_passes_the_studio_contract_checks(manager, tmp_path, numbers_below_1000):
+    from studio.testing import check_plugin_contract
+
+    data = api.DatasetSpec("numbers-1000", "n", "", "text-pairs", numbers_below_1000)
+    report = check_plugin_contract(manager, "translator", tmp_path, dataset=data)
+    assert report.checks[-1] == "resumes"
