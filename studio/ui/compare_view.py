@@ -252,4 +252,6 @@ class CompareView(QWidget):
                     self.registry.missing_kind_message(missing.kind, run_plugin(found[1])),
                     missing.metrics,
                 )
-            label.setText(f"{run.run.name} (sample of step {found[0]:,})")
+            # The step only when it differs from the slider's: the name keeps the room.
+            late = f" (step {found[0]:,})" if found[0] != step else ""
+            label.setText(f"{run.run.name}{late}")

@@ -108,3 +108,22 @@ def test_re_enabling_a_plugin_brings_its_model_back(make_window):
     check(Qt.CheckState.Checked)
     assert w.model_id == "gan-numbers"  # the model the user had, not the first one
     assert w.model_combo.currentData() == "gan-numbers"
+
+
+def test_compare_names_runs_without_the_metric_and_uses_plain_numbers(make_window, tmp_path):
+    from studio import cli
+
+    runs = []
+    for model in ("gan-shape", "gan-numbers"):
+        run = tmp_path / model
+        args = ["train", "--model", model, "--steps", "20", "--sample-every", "10"]
+        assert cli.main([*args, "--run-dir", str(run)]) == 0
+        runs.append(str(run))
+    w = make_window()
+    w.compare_runs(runs)
+    assert not w.compare.plot.getAxis("left").autoSIPrefix
+    w.compare.metric.setCurrentText("sample/mean_distance")  # the shape GAN's only
+    assert w.compare.missing.isVisibleTo(w.compare)
+    assert w.compare.missing.text() == "No sample/mean_distance in: gan-numbers"
+    w.compare.metric.setCurrentText("d_loss")  # both have it
+    assert w.compare.missing.isHidden()
