@@ -307,4 +307,6 @@ def load_judge(name: str) -> Judge:
     the embedded digits). ``ValueError`` (one line) for anything else."""
     if name.strip().lower() == "digits":
         return _digits_judge()
-    raise ValueError(f"judge: {name!r} is not a judge (the built-in one is 'digits')")
+    from studio.core.config import ConfigError
+
+    raise ConfigError(f"judge: {name!r} is not a judge (the built-in one is 'digits')")

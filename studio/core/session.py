@@ -67,8 +67,18 @@ def _build_trainer(spec: ModelSpec, config: Any, dataset, device_name: str, seed
     return spec.trainer_factory(config, dataset, device)
 
 
-def _engine(run: RunDir, trainer, settings: EngineSettings, total_steps: int, listener, dist, lock):
-    """The engine for ``trainer`` in ``run``, with the engine settings of the run."""
+def _engine(
+    run: RunDir,
+    trainer,
+    settings: EngineSettings,
+    total_steps: int,
+    listener,
+    dist,
+    lock,
+    health=None,
+):
+    """The engine for ``trainer`` in ``run``, with the engine settings of the run
+    (``health``: the monitor, when the caller built it already)."""
     from studio.core.early_stop import criterion_from_settings
     from studio.core.engine import Engine
     from studio.core.health import build_health
@@ -88,7 +98,7 @@ def _engine(run: RunDir, trainer, settings: EngineSettings, total_steps: int, li
         listener=listener,
         dist=dist,
         stop=criterion_from_settings(settings),
-        health=build_health(settings),
+        health=health if health is not None else build_health(settings),
     )
 
 
@@ -112,6 +122,9 @@ def create_engine(
         )
     device = resolve_device(distributed.local_device(settings.device))
     resolve_precision(settings.precision, device)  # refuse before anything is written
+    from studio.core.health import build_health
+
+    health = build_health(settings)  # an unknown judge is refused here too
     dist = distributed.setup(device)
     stored = settings_to_dict(settings)
     stored["device"] = str(device)  # the device it trains on, which resume goes back to
@@ -150,7 +163,7 @@ def create_engine(
         if lock is not None:
             lock.release()
         raise
-    return _engine(run, trainer, settings, record.steps, listener, dist, lock)
+    return _engine(run, trainer, settings, record.steps, listener, dist, lock, health)
 
 
 Resolver = Callable[[RunRecord], tuple[ModelSource, DatasetSpec]]
