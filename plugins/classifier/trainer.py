@@ -56,6 +56,31 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return x.permute(0, 2, 3, 1).numpy()
 
 
+class JudgeNetwork(nn.Module):
+    """A trained classifier as a judge of generated images (docs/health.md): any size
+    and channel count in, resized and converted to what the classifier was trained on;
+    a binary classifier's logit becomes two class scores."""
+
+    def __init__(self, net: nn.Module, size: int, channels: int, binary: bool) -> None:
+        super().__init__()
+        self.net, self.size, self.channels, self.binary = net, size, channels, binary
+
+    def _fit(self, images: torch.Tensor) -> torch.Tensor:
+        x = images.float()
+        if x.shape[1] != self.channels:
+            x = x.mean(1, keepdim=True) if self.channels == 1 else x[:, :1].expand(-1, 3, -1, -1)
+        if x.shape[-1] != self.size or x.shape[-2] != self.size:
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", antialias=True)
+        return x
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net.features(self._fit(images))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        logits = self.net(self._fit(images))
+        return torch.cat([torch.zeros_like(logits), logits], 1) if self.binary else logits
+
+
 class ClassifierTrainer(api.Trainer):
     def __init__(self, config: Any, dataset: api.LoadedDataset, device: torch.device) -> None:
         prepared = api.prepare_images(dataset, config.image_size, config.channels)
@@ -182,6 +207,14 @@ class ClassifierTrainer(api.Trainer):
             "worst_class_accuracy": float(min(c["recall"] for c in per_class if c["support"])),
         }
         return report
+
+    def judge(self) -> tuple[nn.Module, torch.Tensor]:
+        """This classifier as a judge (``judge=RUN_DIR``): its network on the CPU, and
+        the held-out real images its figures compare generated ones with."""
+        parts = [p[0] for p in (self.test, self.dataset.val) if p is not None]
+        real = torch.cat(parts) if parts else self.dataset.train[0][:1000]
+        net = JudgeNetwork(self.net, self.config.image_size, self.config.channels, self.binary)
+        return net.cpu().eval(), real
 
     def classify_file(self, path: str) -> ClassifierReport:
         """The class probabilities of one image file (what Explore does with a drop)."""

@@ -285,11 +285,14 @@ class HealthMonitor:
             self._best_classes = float(state.get("best_classes", 0.0))
 
 
-def build_health(settings: Any, judge_loader: Any = None) -> HealthMonitor | None:
+def build_health(
+    settings: Any, judge_loader: Any = None, resolve: Any = None
+) -> HealthMonitor | None:
     """The monitor the engine settings ask for (``alarms``, ``judge``), or None.
 
     ``judge_loader(name) -> judge`` resolves the ``judge`` setting (the built-in
-    ``digits``, or a classifier run's folder); ``studio.core.judge.load_judge`` by default.
+    ``digits``, or a classifier run's folder, loaded through ``resolve``, the plugin
+    manager's ``resolve_run``); ``studio.core.judge.load_judge`` by default.
     """
     name = str(getattr(settings, "judge", "") or "").strip()
     alarms = bool(getattr(settings, "alarms", True))
@@ -298,9 +301,11 @@ def build_health(settings: Any, judge_loader: Any = None) -> HealthMonitor | Non
     judge = None
     if name:
         if judge_loader is None:
+            import functools
+
             from studio.core.judge import load_judge
 
-            judge_loader = load_judge
+            judge_loader = functools.partial(load_judge, resolve=resolve)
         judge = judge_loader(name)
     return HealthMonitor(judge=judge, alarms=alarms)
 

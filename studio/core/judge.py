@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -302,11 +304,26 @@ def _digits_judge() -> Judge:
     return Judge(digit_judge().model, real[pick])
 
 
-def load_judge(name: str) -> Judge:
+def load_judge(name: str, resolve: Any = None) -> Judge:
     """The judge the ``judge`` engine setting names: ``digits`` (built in, trained on
-    the embedded digits). ``ValueError`` (one line) for anything else."""
-    if name.strip().lower() == "digits":
-        return _digits_judge()
+    the embedded digits), or the folder of a trained run whose trainer offers a judge
+    (``judge() -> (network, real images)``: the ``classifier`` model's runs), loaded
+    through ``resolve`` (RunRecord -> (ModelSource, DatasetSpec), the plugin
+    manager's ``resolve_run``). ``ConfigError`` (one line) otherwise."""
     from studio.core.config import ConfigError
 
-    raise ConfigError(f"judge: {name!r} is not a judge (the built-in one is 'digits')")
+    if name.strip().lower() == "digits":
+        return _digits_judge()
+    path = Path(name).expanduser()
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"judge: {name!r} is neither 'digits' nor the folder of a classifier run")
+    if resolve is None:
+        raise ConfigError(f"judge: {name}: a run as judge needs the app's plugins to load it")
+    from studio.core.run_sampler import RunSampler
+
+    sampler = RunSampler(path, resolve)
+    make = getattr(sampler.trainer(), "judge", None)
+    if make is None:
+        raise ConfigError(f"judge: {name} is a {sampler.record.model} run, not a classifier")
+    network, real = make()
+    return Judge(network, real)

@@ -109,8 +109,10 @@ def create_engine(
     settings: EngineSettings,
     run_path: Path,
     listener=None,
+    resolve: Resolver | None = None,
 ):
-    """Create a run directory and an engine ready to ``run()`` from step 0."""
+    """Create a run directory and an engine ready to ``run()`` from step 0.
+    ``resolve`` (the plugin manager's ``resolve_run``) loads a run named as the judge."""
     from studio.core import distributed
     from studio.core.devices import resolve_device, resolve_precision
 
@@ -124,7 +126,7 @@ def create_engine(
     resolve_precision(settings.precision, device)  # refuse before anything is written
     from studio.core.health import build_health
 
-    health = build_health(settings)  # an unknown judge is refused here too
+    health = build_health(settings, resolve=resolve)  # an unknown judge is refused here
     dist = distributed.setup(device)
     stored = settings_to_dict(settings)
     stored["device"] = str(device)  # the device it trains on, which resume goes back to
@@ -236,7 +238,10 @@ def _resume(run: RunDir, record: RunRecord, resolve, total_steps, device, listen
     if steps != record.steps and dist.is_main:
         record.steps = steps
         run.write_record(record)
-    engine = _engine(run, trainer, saved, steps, listener, dist, lock)
+    from studio.core.health import build_health
+
+    health = build_health(saved, resolve=resolve)
+    engine = _engine(run, trainer, saved, steps, listener, dist, lock, health)
     try:
         engine.restore_newest()
     except NoCheckpoint:

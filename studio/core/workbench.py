@@ -393,7 +393,8 @@ class Workbench:
                 raise WorkbenchError("no run folder: give one")
             run_path = new_run_path(self.workspace, spec.id)
         source = self.manager.model_source(spec.id)
-        return TrainRequest(source, dataset, config, self.settings, Path(run_path))
+        resolve = getattr(self.manager, "resolve_run", None)  # loads a run named as judge
+        return TrainRequest(source, dataset, config, self.settings, Path(run_path), resolve)
 
     # --- resuming -------------------------------------------------------------------
     def _missing_model(self, run: RunDir, record: RunRecord) -> str:

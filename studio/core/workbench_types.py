@@ -95,6 +95,7 @@ class TrainRequest:
     config: Any
     settings: EngineSettings
     run_path: Path
+    resolve: Callable[[RunRecord], Any] | None = None  # loads a run named as the judge
 
     def make_engine(self, listener: Any = None) -> Any:
         """Create the run directory and an engine ready to ``run()`` (heavy: call it
@@ -102,7 +103,13 @@ class TrainRequest:
         from studio.core.session import create_engine
 
         return create_engine(
-            self.source, self.dataset, self.config, self.settings, self.run_path, listener
+            self.source,
+            self.dataset,
+            self.config,
+            self.settings,
+            self.run_path,
+            listener,
+            resolve=self.resolve,
         )
 
 

@@ -109,3 +109,34 @@ def test_classify_an_image_file(book_run, plugins, tmp_path):
     assert "classified as 7" in report.summary()
     with pytest.raises(Exception, match="image: cannot read"):
         sample_run(book_run, options={"image": str(tmp_path / "none.png")}, manager=plugins)
+
+
+def test_a_classifier_run_judges_a_generator(book_run, plugins, tmp_path):
+    from studio.core import config as cfg
+    from studio.core import judge
+    from studio.core.config import ConfigError
+    from studio.core.digits import load_digits
+    from studio.core.prepare import prepare_images
+    from studio.core.rundir import RunDir
+    from studio.core.session import create_engine
+    from studio.core.settings import build_settings
+
+    with pytest.raises(ConfigError, match=r"^judge: .* needs the app's plugins"):
+        judge.load_judge(str(book_run.path))
+    health = judge.load_judge(str(book_run.path), resolve=plugins.resolve_run)
+    real = prepare_images(load_digits(32), 32, 1).train[0][:64]  # 32x32: resized for it
+    scores = health.score_images(real)
+    assert scores["recognised"] > 0.8 and scores["classes_covered"] == 10
+    # attached to a DCGAN's run: its figures are logged at every preview
+    source = plugins.model_source("dcgan")
+    config = cfg.build(source.spec.config_class, {"image_size": 32, "ngf": 16, "ndf": 16})
+    settings = build_settings(
+        {"steps": 4, "sample_every": 2, "device": "cpu", "judge": str(book_run.path)}
+    )
+    engine = create_engine(
+        source, plugins.dataset("digits"), config, settings, tmp_path / "g",
+        resolve=plugins.resolve_run,
+    )  # fmt: skip
+    assert engine.run().state == "finished"
+    rows = [r for r in RunDir(tmp_path / "g").read_metrics() if "sample/judge_frechet" in r]
+    assert [r["step"] for r in rows] == [0, 2, 4]
