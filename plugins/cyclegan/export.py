@@ -40,8 +40,13 @@ def export_onnx(trainer: Any, path: Path, direction: str, opset: int = 17) -> No
     axes = {name: {0: "batch", 2: "height", 3: "width"} for name in ("images", "translated")}
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of the dynamo one, which
-        # needs onnxscript (not a dependency); it exports this plain network.
+        # needs onnxscript (not a dependency); it exports this plain network. Its
+        # tracer also warns that the size check and instance norm's train flag are
+        # traced as constants, which is right here (instance norm uses each image's
+        # own statistics either way; the tests run the file at another size).
         warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
         torch.onnx.export(
             net,
             (example,),
