@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
+
+from studio.ui import theme
 
 WAIT = 120_000
 
@@ -31,7 +34,7 @@ def _menu_titles(w) -> dict[str, list[str]]:
     }
 
 
-def test_menu_bar_has_file_run_view_help_with_standard_keys(make_window):
+def test_menu_bar_keys_and_theme(make_window):
     w = make_window()
     menus = _menu_titles(w)
     assert list(menus) == ["File", "Run", "View", "Help"]
@@ -57,6 +60,16 @@ def test_menu_bar_has_file_run_view_help_with_standard_keys(make_window):
         assert action in in_menus
     assert w.toolbar.plugins in in_menus
 
+    # View > Theme: dark, then light; remembered; the plots follow.
+    w.menus.actions["theme_dark"].trigger()
+    assert w.dark and w.settings.value("view/theme") == "dark"
+    window_colour = QApplication.palette().color(QPalette.ColorRole.Window)
+    assert window_colour.lightness() < 100
+    assert w.loss_plot.plot.backgroundBrush().color().lightness() < 100
+    w.menus.actions["theme_light"].trigger()
+    assert not w.dark and theme.saved(w.settings) == "light"
+    assert w.loss_plot.plot.backgroundBrush().color().lightness() > 200
+
 
 def test_keys_train_pause_continue_and_stop(qtbot, make_window):
     w = make_window()
@@ -78,7 +91,7 @@ def test_keys_train_pause_continue_and_stop(qtbot, make_window):
     assert "steps/s" not in w.status.rate.text() and "it/s" not in w.status.rate.text()
 
 
-def test_export_reaches_the_model_exporters(qtbot, make_window, dcgan_run, tmp_path):
+def test_export_reaches_the_model_exporters_and_the_gif(qtbot, make_window, dcgan_run, tmp_path):
     import onnx
     from safetensors import safe_open
 
@@ -100,10 +113,19 @@ def test_export_reaches_the_model_exporters(qtbot, make_window, dcgan_run, tmp_p
     with safe_open(str(weights), "pt") as f:
         assert len(list(f.keys())) > 0
 
+    # The samples over training as a GIF: the result is a message; the step label stays.
+    assert w.gallery.gif_button.isEnabled()
+    label = w.gallery.step_label.text()
+    w.gallery.export_gif(tmp_path / "progress.gif")
+    qtbot.waitUntil(lambda: any("saved" in m for m in w.notifications.messages()), timeout=WAIT)
+    assert (tmp_path / "progress.gif").stat().st_size > 0
+    assert w.gallery.step_label.text() == label
 
-def test_training_tab_says_what_to_press_and_how_long(qtbot, make_window, tmp_path):
+
+def test_a_newcomer_is_told_what_to_press_how_long_and_offered_the_quick_preset(qtbot, make_window):
     w = make_window()
     w.workbench.set_model("gan-shape")
+    assert w.form.preset.currentText() == "book"  # devices not probed yet
     assert w.loss_plot.empty.isVisible() and not w.loss_plot.plot.isVisible()
     w.tabs.setCurrentWidget(w.explore)
     assert w.explore.hint.isVisible()
@@ -111,6 +133,16 @@ def test_training_tab_says_what_to_press_and_how_long(qtbot, make_window, tmp_pa
     text = w.loss_plot.empty.text()
     assert "Press Train (F5)" in text and "GAN: exponential curve" in text
     assert "time left shows" in text  # nothing measured yet: no made-up time
+
+    # No GPU: every model opens on its quick preset (a form the user has not touched).
+    w.newcomer.devices_found(["cpu"])
+    assert w.form.preset.currentText() == "quick CPU"
+    assert w.settings.value("devices/gpu") == "false"
+    w.workbench.set_model("gan-numbers")
+    assert w.form.preset.currentText() == "quick CPU"
+    w.workbench.set_model("gan-shape")
+
+    # A run measures this computer: the empty state then gives the time.
     w.form.steps.setValue(60)
     with qtbot.waitSignal(w.session.finished, timeout=WAIT):
         w.train_action.trigger()
@@ -123,21 +155,7 @@ def test_training_tab_says_what_to_press_and_how_long(qtbot, make_window, tmp_pa
     w.tabs.setCurrentWidget(w.explore)
     assert w.explore.hint.isVisible() and "Press <b>Train</b>" in w.explore.hint.text()
 
-
-def test_no_gpu_opens_the_quick_preset_and_a_long_cpu_run_is_questioned(qtbot, make_window):
-    w = make_window()
-    w.workbench.set_model("gan-shape")
-    assert w.form.preset.currentText() == "book"  # devices not probed yet
-    w.newcomer.devices_found(["cpu"])
-    assert w.form.preset.currentText() == "quick CPU"
-    assert w.settings.value("devices/gpu") == "false"
-    w.workbench.set_model("gan-numbers")  # the next model opens on its quick preset too
-    assert w.form.preset.currentText() == "quick CPU"
-    # A run measured here makes the estimate; a run over an hour is questioned.
-    w.workbench.set_model("gan-shape")
-    w.form.steps.setValue(40)
-    with qtbot.waitSignal(w.session.finished, timeout=WAIT):
-        w.train_action.trigger()
+    # A run estimated at over an hour on the CPU is questioned; the quick preset offered.
     rate = w.newcomer.rate(w.form.spec)
     assert rate and rate > 0
     w.form.steps.setValue(int(rate * 3600 * 2))
@@ -150,20 +168,3 @@ def test_no_gpu_opens_the_quick_preset_and_a_long_cpu_run_is_questioned(qtbot, m
     assert w.workbench.preset == "quick CPU"
     with qtbot.waitSignal(w.session.finished, timeout=WAIT):
         w.stop_action.trigger()
-
-
-def test_dark_theme_is_remembered_and_plots_follow(qtbot, make_window):
-    import pyqtgraph as pg
-
-    w = make_window()
-    w.menus.actions["theme_dark"].trigger()
-    assert w.dark and w.settings.value("view/theme") == "dark"
-    base = QApplication.palette().color(QApplication.palette().ColorRole.Window)
-    assert base.lightness() < 100
-    assert w.loss_plot.plot.backgroundBrush().color().lightness() < 100
-    w.menus.actions["theme_light"].trigger()
-    assert not w.dark
-    assert w.loss_plot.plot.backgroundBrush().color().lightness() > 200
-    assert isinstance(w.loss_plot.plot, pg.GraphicsView)
-    again = make_window()  # the same settings file: the choice is remembered
-    assert again.theme_mode == "light"

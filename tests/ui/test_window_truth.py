@@ -1,7 +1,7 @@
 """What the window shows reads as it is: the Data tab's header escapes names and
 writes summaries as a person would (no Python reprs), messages carry Qt's standard
-icons (no emoji that render as empty boxes), and a GIF export leaves the step label
-alone (its result is a message)."""
+icons (no emoji that render as empty boxes), Compare names the runs that lack a
+metric, and a re-enabled plugin brings its model back."""
 
 from __future__ import annotations
 
@@ -43,33 +43,6 @@ def test_data_header_escapes_reader_names_and_shows_no_reprs(qtbot, make_window,
             assert w.data_preview.class_title.isVisibleTo(w.data_preview)
 
 
-def test_messages_have_standard_icons_not_emoji(make_window):
-    w = make_window()
-    for level in ("error", "warning", "info"):
-        w.notify(level, f"a {level}")
-    items = [w.notifications.list.item(i) for i in range(w.notifications.list.count())]
-    mine = [it for it in items if it.text().endswith(("a error", "a warning", "a info"))]
-    assert len(mine) == 3
-    assert all(not it.icon().isNull() for it in mine)
-    assert all(ord(ch) < 0x2000 for it in mine for ch in it.text())
-
-
-def test_gif_export_is_a_message_and_the_step_label_stays(qtbot, make_window, tmp_path):
-    w = make_window()
-    w.workbench.set_model("dcgan")
-    w.form.preset.setCurrentText("quick CPU")
-    w.form.steps.setValue(4)
-    w.form.sample_every.setValue(2)
-    with qtbot.waitSignal(w.session.finished, timeout=2 * WAIT):
-        w.train_action.trigger()
-    qtbot.waitUntil(lambda: w.gallery.gif_button.isEnabled(), timeout=WAIT)
-    label = w.gallery.step_label.text()
-    w.gallery.export_gif(tmp_path / "progress.gif")
-    qtbot.waitUntil(lambda: any("saved" in m for m in w.notifications.messages()), timeout=WAIT)
-    assert (tmp_path / "progress.gif").stat().st_size > 0
-    assert w.gallery.step_label.text() == label
-
-
 def test_a_truncated_image_shows_a_marked_tile(qtbot, tmp_path):
     import numpy as np
     from PIL import Image
@@ -92,7 +65,7 @@ def test_a_truncated_image_shows_a_marked_tile(qtbot, tmp_path):
     assert "cannot be decoded" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
 
 
-def test_re_enabling_a_plugin_brings_its_model_back(make_window):
+def test_re_enabled_plugin_brings_its_model_back_and_messages_have_icons(make_window):
     from PySide6.QtCore import Qt
 
     w = make_window()
@@ -108,6 +81,15 @@ def test_re_enabling_a_plugin_brings_its_model_back(make_window):
     check(Qt.CheckState.Checked)
     assert w.model_id == "gan-numbers"  # the model the user had, not the first one
     assert w.model_combo.currentData() == "gan-numbers"
+
+    # Messages carry Qt's standard icons, not emoji (empty boxes without an emoji font).
+    for level in ("error", "warning", "info"):
+        w.notify(level, f"a {level}")
+    items = [w.notifications.list.item(i) for i in range(w.notifications.list.count())]
+    mine = [it for it in items if it.text().endswith(("a error", "a warning", "a info"))]
+    assert len(mine) == 3
+    assert all(not it.icon().isNull() for it in mine)
+    assert all(ord(ch) < 0x2000 for it in mine for ch in it.text())
 
 
 def test_compare_names_runs_without_the_metric_and_uses_plain_numbers(make_window, tmp_path):
