@@ -89,6 +89,11 @@ class AutoencoderTrainer(api.Trainer):
         self.mean_image = train.mean(0)
         if self.held_labels is not None and not self.classes:
             self.classes = [str(i) for i in range(int(self.held_labels.max()) + 1)]
+        if self.classes and self.held_labels is not None:
+            # Recorded with the run (its "prep" record): the run handle's class names,
+            # which the Explore widget lists for the class-mean inputs.
+            prep = dict(dataset.info.get("prep") or {})
+            dataset.info["prep"] = {**prep, "classes": list(self.classes)}
 
     @staticmethod
     def convolutional(config: Any) -> bool:
