@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 # Curves redraw at most twice a second however fast data comes: on a 2-core machine
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 REDRAW_INTERVAL_MS = 500
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
 NOT_PLOTTED = {"step", "time", "epoch"}
+TITLE_PT = 9  # the sample-metric plots' titles
 # Metrics that are not losses get a plot (an axis) of their own: a perplexity of 300
 # on the loss axis flattens the losses to a line at zero.
 OWN_AXIS_WORDS = ("perplexity", "ppl", "accuracy", "bleu")
@@ -181,6 +183,8 @@ class LossPlot(QWidget):
         # each gets its own small plot, side by side.
         self.quality = pg.GraphicsLayoutWidget()
         self.quality_plots: dict[str, pg.PlotItem] = {}
+        self._titles: dict[str, str] = {}  # their whole titles
+        self.quality.installEventFilter(self)
         self._total = 0
         self.markers: list[tuple[int, str, pg.InfiniteLine]] = []  # health alarms
         layout.addWidget(self.plot, 3)
@@ -215,6 +219,7 @@ class LossPlot(QWidget):
                 legend.removeItem(curve)
         self.quality.clear()
         self.quality_plots.clear()
+        self._titles.clear()
         self.series.clear()
         self.curves.clear()
         self.rate_label.setText("")
@@ -258,6 +263,7 @@ class LossPlot(QWidget):
                 item.enableAutoRange(x=False)
                 item.setXRange(0, self._total, padding=0.02)
             self.quality_plots[name] = item
+            self._titles[name] = title.replace("_", " ")
             # In name order, so their places do not depend on which came first (a
             # resumed run lists them in another order than the live one did).
             for other in self.quality_plots.values():
@@ -265,7 +271,28 @@ class LossPlot(QWidget):
                     self.quality.removeItem(other)
             for col, key in enumerate(sorted(self.quality_plots)):
                 self.quality.addItem(self.quality_plots[key], row=0, col=col)
+            self._fit_titles()
         return self.quality_plots[name]
+
+    def _fit_titles(self) -> None:
+        """Titles shortened (in the middle) to their plot's share of the width: a
+        title wider than that would push the last plot out of the window."""
+        if not self.quality_plots:
+            return
+        font = QFont(self.font())
+        font.setPointSize(TITLE_PT)
+        metrics = QFontMetrics(font)
+        share = max(40, self.quality.width() // len(self.quality_plots) - 40)
+        for name, item in self.quality_plots.items():
+            full = self._titles[name]
+            text = metrics.elidedText(full, Qt.TextElideMode.ElideMiddle, share)
+            item.setTitle(text, size=f"{TITLE_PT}pt")
+            item.titleLabel.setToolTip(full)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.quality and event.type() == QEvent.Type.Resize:
+            self._fit_titles()
+        return super().eventFilter(watched, event)
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
         """Append metric rows (as in metrics.jsonl) and redraw."""

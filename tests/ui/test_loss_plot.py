@@ -100,7 +100,8 @@ def test_colours_and_places_do_not_depend_on_arrival_order(qtbot):
         plot.flush()
         colours = {n: c.opts["pen"].color().name() for n, c in plot.curves.items()}
         places = [plot.quality.ci.getItem(0, col) for col in range(len(plot.quality_plots))]
-        titles = [p.titleLabel.text for p in places]
+        names = {id(item): name for name, item in plot.quality_plots.items()}
+        titles = [plot._titles[names[id(p)]] for p in places]
         return colours, titles
 
     names = ["d_loss", "g_loss", "sample/share", "sample/distinct"]

@@ -70,6 +70,19 @@ def _cut_numbers(window) -> list[str]:
     return cut
 
 
+def _clipped_plots(window) -> list[str]:
+    """Sample-metric plots that reach past the right edge of their panel."""
+    quality = window.loss_plot.quality
+    if not quality.isVisible():
+        return []
+    out = []
+    for name, item in window.loss_plot.quality_plots.items():
+        right = item.mapRectToScene(item.boundingRect()).right()
+        if right > quality.viewport().width() + 1:
+            out.append(f"{name} ends at {right:.0f} of {quality.viewport().width()} px")
+    return out
+
+
 def _widths(w) -> dict[str, int]:
     """The minimum widths of the window's parts (what to look at when it is too wide)."""
     parts = {d.windowTitle(): d for d in (w.dataset_dock, w.runs_dock, w.config_dock)}
@@ -117,6 +130,7 @@ def test_the_window_fits_the_screen(qtbot, make_window, four_runs, tmp_path):
             _settle()
             assert _horizontal_bars(w) == [], suffix
             assert _cut_numbers(w) == [], suffix
+            assert _clipped_plots(w) == [], suffix
             # A focused field does not scroll the Config dock sideways.
             w.form.steps.setFocus()
             _settle()
