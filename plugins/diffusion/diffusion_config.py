@@ -45,7 +45,7 @@ class DiffusionConfig:
         max=10_000_000,
         help="Cosine decay of the learning rate to 0 over this many steps (the run's length)",
     )
-    image_size: int = param(64, choices=(16, 32, 64, 128), help="Images are resized to this")
+    image_size: int = param(64, choices=(8, 16, 32, 64, 128), help="Images are resized to this")
     channels: int = param(1, choices=(1, 3), help="1: greyscale, 3: colour")
     unet_channels: str = param(
         "128,256,512,1024",

@@ -151,10 +151,12 @@ class DiffusionTrainer(api.Trainer):
     # --- sampling ------------------------------------------------------------
     def model_fn(self, **net_kwargs: Any):
         """The EMA network as ``samplers`` call it (float32 out, under autocast)."""
-        net = self.ema.shadow
+        net = self.ema.shadow.eval()
 
+        # No autograd, only around the call: a no_grad block held open across the
+        # sampler's yields would leave autograd off in the caller between parts.
         def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            with self.autocast():
+            with torch.no_grad(), self.autocast():
                 return net(x, t, **net_kwargs).float()
 
         return fn
@@ -211,22 +213,19 @@ class DiffusionTrainer(api.Trainer):
         marks = sorted({round(i * total / (opts.frames - 1)) for i in range(1, opts.frames)})
         rows = min(n, PREVIEW_ROWS) if preview else n  # a preview shows a few rows
         frames: list[tuple[str, torch.Tensor]] = [(f"t={timesteps[0]}", x[:rows].cpu())]
-        with self.eval_mode():
-            steps = sample_steps(
-                opts.sampler, model_fn, x, self.schedule, timesteps, generator, opts.eta, opts.clip
-            )
-            for step in steps:
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                x = step.x
-                done = step.index + 1
-                if done in marks:
-                    after = timesteps[done] if done < total else 0
-                    frames.append((f"t={after}", x[:rows].cpu()))
-                if done < total and done % opts.stream_every == 0:
-                    yield api.Images(
-                        images=to_uint8(x), labels=labels, metrics={"step": float(done)}
-                    )
+        steps = sample_steps(
+            opts.sampler, model_fn, x, self.schedule, timesteps, generator, opts.eta, opts.clip
+        )
+        for step in steps:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            x = step.x
+            done = step.index + 1
+            if done in marks:
+                after = timesteps[done] if done < total else 0
+                frames.append((f"t={after}", x[:rows].cpu()))
+            if done < total and done % opts.stream_every == 0:
+                yield api.Images(images=to_uint8(x), labels=labels, metrics={"step": float(done)})
         metrics = self.judge(x)
         if opts.output == "trajectory":
             grid = torch.stack([f for _, f in frames], 1).flatten(0, 1)
@@ -247,5 +246,9 @@ class DiffusionTrainer(api.Trainer):
         images = x.detach().float().clamp(-1, 1).cpu()
         if images.shape[-1] != 32:
             images = F.interpolate(images, size=(32, 32), mode="bilinear", antialias=True)
-        scores = api.judge.load_judge("digits").score_images(images)
+        # The judge trains on first use (once per process): the engine draws previews
+        # without autograd, which its training needs.
+        with torch.enable_grad():
+            judge = api.judge.load_judge("digits")
+        scores = judge.score_images(images)
         return {k: scores[k] for k in ("recognised", "classes_covered", "frechet")}
