@@ -38,7 +38,7 @@ from studio.api_qt import ImagesView, RunHandle, SamplingWidget
 
 from .views import LatentMapView, PairsView
 
-SOURCES = ("held-out image", "class mean", "dropped file")
+SOURCES = ("item", "class", "file")  # a held-out image, a class mean, a dropped file
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
@@ -57,7 +57,10 @@ class InputRow(QWidget):
         self.item = QSpinBox(minimum=0, maximum=10**7, value=default_item)
         self.item.setToolTip("Index of a held-out image")
         self.klass = QComboBox()
-        self.file = QLabel("drop an image")
+        self.file = QLabel("(drop one)")
+        self.source.setToolTip(
+            "item: a held-out image; class: a class's mean code; file: a dropped image"
+        )
         for w in (self.source, self.item, self.klass, self.file):
             row.addWidget(w)
         self.source.currentIndexChanged.connect(self._show)
@@ -143,7 +146,6 @@ class AutoencoderWidget(SamplingWidget):
         row = QHBoxLayout()
         for w in self.inputs:
             row.addWidget(w)
-            row.addSpacing(10)
         row.addStretch(1)
         layout.addLayout(row)
         row = QHBoxLayout()
