@@ -213,6 +213,8 @@ class CycleGANTrainer(api.Trainer):
             return
         k = n or (self.config.preview_images if preview else options.images)
         directions = ["A->B", "B->A"] if options.direction == "both" else [options.direction]
+        if len(directions) == 2:  # rows of equal length: no more than the smaller domain has
+            k = min(k, len(self.held_a), len(self.held_b))
         yield self.triples([(d, self.sources(d, k, generator)) for d in directions])
 
     def triples(self, groups: list[tuple[str, torch.Tensor]]) -> ImageTriples:

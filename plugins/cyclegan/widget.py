@@ -79,7 +79,11 @@ class TriplesView(SampleView):
         metrics = QFontMetrics(self.font())
         title_w = max([metrics.horizontalAdvance(role) for role, _ in rows] + [0]) + 2 * self.PAD
         n, h, w = max(len(r) for _, r in rows), rows[0][1].shape[1], rows[0][1].shape[2]
-        scale = max(1, min(8, (self.TARGET - title_w) // max(1, n * (w + self.PAD))))
+        # As large as the view allows (at least TARGET wide), crisp whole-pixel scales.
+        room_w = max(self.TARGET, self.width() - 24) - title_w - n * self.PAD
+        room_h = max(self.TARGET // 2, self.height() - 40) - len(rows) * self.PAD
+        scale = min(room_w // max(1, n * w), room_h // max(1, len(rows) * h))
+        scale = max(1, min(8, scale))
         cell_w, cell_h = w * scale + self.PAD, h * scale + self.PAD
         pix = QPixmap(title_w + n * cell_w + self.PAD, len(rows) * cell_h + self.PAD)
         pix.fill(QColor("white"))

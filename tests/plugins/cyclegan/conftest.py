@@ -15,7 +15,7 @@ STEPS = 40
 def cyclegan_manager():
     from studio.testing import load_only
 
-    return load_only(["cyclegan"])
+    return load_only(["cyclegan", "readers"])  # readers: a dropped two-domain folder
 
 
 @pytest.fixture(scope="session")

@@ -247,3 +247,28 @@ def test_generators_export_to_onnx(cyclegan_run, cyclegan_manager, tmp_path):
                 want = net(batch).numpy()
             assert got.shape == want.shape
             np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_trains_on_a_dropped_trainA_trainB_folder(cyclegan_manager, tmp_path, studio_one_thread):
+    """The readers' layout (trainA/trainB of colour photos, any size) at 32x32 colour."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for domain, shade in (("trainA", 40), ("trainB", 200)):
+        (tmp_path / "photos" / domain).mkdir(parents=True)
+        for i in range(5 if domain == "trainA" else 3):
+            pixels = rng.integers(0, 56, (48, 40, 3)) + shade
+            Image.fromarray(pixels.astype(np.uint8)).save(tmp_path / "photos" / domain / f"{i}.jpg")
+    config = {**TINY, "channels": 3}
+    run = train_run(
+        "cyclegan",
+        2,
+        path=tmp_path / "run",
+        dataset=tmp_path / "photos",
+        preset="quick CPU",
+        config=config,
+        manager=cyclegan_manager,
+    )
+    assert run.dataset["prep"]["domains"] == ["trainA", "trainB"]
+    sample = sample_run(run, options={"images": 3}, manager=cyclegan_manager)
+    assert sample.images.shape == (18, 32, 32, 3) and "translation_error" not in sample.metrics
