@@ -68,7 +68,7 @@ class Rules:
     collapse_healthy: float = 0.5  # ...after it was at least this
     collapse_identical: float = 0.02  # or below this at any time: one image repeated
     d_win_loss: float = 0.05  # discriminator loss below this...
-    d_win_steps: int = 200  # ...for this many steps, while the generator's loss rises
+    d_win_steps: int = 500  # ...for this many steps, while the generator's loss rises
     diverge_factor: float = 10.0  # a loss's recent median above this times its lowest...
     diverge_gap: float = 1.0  # ...and above it by this much (small losses wobble)
     diverge_recent: int = 5  # steps in a median
@@ -77,6 +77,8 @@ class Rules:
     overfit_train_fall: float = 0.05  # ...while the training loss fell by this share
     grad_factor: float = 100.0  # a gradient norm this many times its recent median
     grad_window: int = 20  # measurements in that median
+    rearm_steps: int = 100  # a step rule fires again after this many rows without it
+    rearm_sparse: int = 2  # a preview or validation rule, after this many checks
 
 
 def _finite(v: Any) -> bool:
@@ -99,6 +101,7 @@ class HealthMonitor:
         self.alarms = alarms
         self.rules = rules or Rules()
         self.active: set[str] = set()
+        self._calm: dict[str, int] = {}  # checks without the condition, per active alarm
         self.fired: list[Alarm] = []
         self._losses: dict[str, _Series] = {}
         self._best_classes = 0.0
@@ -150,7 +153,14 @@ class HealthMonitor:
         # Conditions checked only on some rows (previews, validations) stay as they were.
         checked = set(found) | self._checked(row, losses, grad_norm is not None)
         out = [Alarm(step, n, t) for n, t in found.items() if n not in self.active]
-        self.active = (self.active - checked) | set(found)
+        for name in checked - set(found):  # clear: re-armed after a calm stretch
+            self._calm[name] = self._calm.get(name, 0) + 1
+            sparse = name in ("mode_collapse", "overfitting")
+            if self._calm[name] >= (self.rules.rearm_sparse if sparse else self.rules.rearm_steps):
+                self.active.discard(name)
+        for name in found:
+            self._calm[name] = 0
+        self.active |= set(found)
         self.fired += out
         return out
 
@@ -215,6 +225,8 @@ class HealthMonitor:
 
     def _divergence(self, row, losses) -> tuple[str, str]:
         r = self.rules
+        if "d_loss" in losses:  # a GAN's losses swing by design: its rule is the one above
+            return "", ""
         for k, s in self._losses.items():
             if k not in losses or s.ever_negative or len(s.values) < r.diverge_recent:
                 continue

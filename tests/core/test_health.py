@@ -128,7 +128,7 @@ def test_mode_collapse_from_classes_covered_and_from_diversity():
 
 def test_discriminator_winning():
     rows = gan_rows(300)
-    rows += [{"d_loss": 0.01, "g_loss": 1.0 + i * 0.02} for i in range(250)]
+    rows += [{"d_loss": 0.01, "g_loss": 1.0 + i * 0.02} for i in range(600)]
     alarms = feed(HealthMonitor(), rows)
     assert [a.name for a in alarms] == ["discriminator_winning"]
     assert alarms[0].step == 300 + Rules().d_win_steps
@@ -142,6 +142,12 @@ def test_divergence_when_a_loss_jumps_by_a_factor():
     rows += [{"loss": 40.0 + i} for i in range(20)]
     (alarm,) = feed(HealthMonitor(), rows)
     assert alarm.name == "divergence" and alarm.step > 200 and "loss jumped" in alarm.text
+    # a condition that flickers does not repeat its alarm at every return
+    flicker = rows + [{"loss": 0.5 if i % 7 == 0 else 50.0} for i in range(60)]
+    assert [a.name for a in feed(HealthMonitor(), flicker)] == ["divergence"]
+    # a GAN's generator loss rising tenfold while its discriminator wins is not divergence
+    gan = [{"d_loss": 0.7, "g_loss": 0.4}] * 50 + [{"d_loss": 0.01, "g_loss": 5.0}] * 50
+    assert feed(HealthMonitor(), gan) == []
 
 
 def test_overfitting_when_validation_rises_while_training_falls():
@@ -156,10 +162,14 @@ def test_overfitting_when_validation_rises_while_training_falls():
 
 
 def test_gradient_norm_explosion_and_nan():
-    rows = [{"loss": 1.0}] * 40
-    norms = [2.0 + 0.1 * (i % 3) for i in range(30)] + [5e3] + [2.0] * 5 + [float("nan")] * 4
+    norms = [2.0 + 0.1 * (i % 3) for i in range(30)] + [5e3] + [2.0] * 100 + [float("nan")] * 4
+    rows = [{"loss": 1.0}] * len(norms)
     alarms = feed(HealthMonitor(), rows, norms)
-    assert [a.name for a in alarms] == ["gradient_explosion", "gradient_explosion"]
+    # once, then again only after 100 calm measurements
+    assert [(a.name, a.step) for a in alarms] == [
+        ("gradient_explosion", 31),
+        ("gradient_explosion", 132),
+    ]
     assert alarms[0].step == 31 and "2381x its recent median 2.1" in alarms[0].text
     assert "NaN is near" in alarms[1].text
 
