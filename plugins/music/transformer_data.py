@@ -4,6 +4,7 @@ EOS after each piece."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -98,12 +99,24 @@ def split(
     return [p for i, p in enumerate(train) if i % k != k - 1], train[k - 1 :: k]
 
 
+_STREAMS: dict[str, np.ndarray] = {}  # by content: a run's trainer is built again to sample
+
+
 def token_stream(pieces: list[np.ndarray]) -> np.ndarray:
-    """Every piece's event ids followed by EOS, in one int16 array."""
-    eos = events.eos_id()
-    out: list[int] = []
+    """Every piece's event ids followed by EOS, in one int16 array (kept in memory for
+    the same pieces: sampling and resuming build the trainer again)."""
+    digest = hashlib.sha1()
     for p in pieces:
-        ids = events.encode(p)
-        if ids:
-            out += [*ids, eos]
-    return np.asarray(out, dtype=np.int16)
+        digest.update(np.ascontiguousarray(p, dtype=np.float64).tobytes() + b"|")
+    key = digest.hexdigest()
+    if key not in _STREAMS:
+        eos = events.eos_id()
+        out: list[int] = []
+        for p in pieces:
+            ids = events.encode(p)
+            if ids:
+                out += [*ids, eos]
+        if len(_STREAMS) >= 8:
+            _STREAMS.pop(next(iter(_STREAMS)))
+        _STREAMS[key] = np.asarray(out, dtype=np.int16)
+    return _STREAMS[key]

@@ -198,10 +198,7 @@ class MusicTransformerTrainer(api.Trainer):
             cancel,
         )
         for ids in parts:
-            if not prompt:  # tracks: "generated" only
-                yield self.roll(ids, 0)
-            else:
-                yield self.roll(ids, len(prompt))
+            yield self.roll(ids, len(prompt))
 
     def sample(self, generator, n=None, options=None):
         *_, final = self.sample_stream(generator, n, options)
