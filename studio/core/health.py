@@ -66,9 +66,11 @@ class Rules:
     collapse_fraction: float = 0.5  # ...then at most this share of the best: collapse
     collapse_diversity: float = 0.2  # sample diversity below this share of the data's...
     collapse_healthy: float = 0.5  # ...after it was at least this
-    collapse_identical: float = 0.02  # or below this at any time: one image repeated
+    collapse_identical: float = 0.02  # or below this from step 100 on: one image repeated
+    collapse_min_step: int = 100  # (an untrained generator's samples can be as alike)
     d_win_loss: float = 0.05  # discriminator loss below this...
-    d_win_steps: int = 500  # ...for this many steps, while the generator's loss rises
+    d_win_steps: int = 500  # ...for this many steps, while the generator's loss rises...
+    d_win_g_rise: float = 1.5  # ...by this factor
     diverge_factor: float = 10.0  # a loss's recent median above this times its lowest...
     diverge_gap: float = 1.0  # ...and above it by this much (small losses wobble)
     diverge_recent: int = 5  # steps in a median
@@ -188,7 +190,8 @@ class HealthMonitor:
             # Fell from a healthy level, or the samples are all the same image (an
             # untrained generator's samples are alike too, but not identical).
             fell = best >= r.collapse_healthy and v < r.collapse_diversity
-            if fell or v < r.collapse_identical:
+            same = v < r.collapse_identical and int(row.get("step", 0)) >= r.collapse_min_step
+            if fell or same:
                 since = f" (it was {best:.2g})" if fell else ""
                 return "mode_collapse", (
                     f"the samples are nearly alike ({key} = {v:.3g} of the data's spread{since})"
@@ -216,7 +219,7 @@ class HealthMonitor:
             self._g_at_d_low = self._train_ema.get("g_loss", g)
         self._d_low += 1
         g_now = self._train_ema.get("g_loss", g)
-        if self._d_low >= r.d_win_steps and g_now > (self._g_at_d_low or 0.0):
+        if self._d_low >= r.d_win_steps and g_now > r.d_win_g_rise * (self._g_at_d_low or 0.0):
             return "discriminator_winning", (
                 f"d_loss below {r.d_win_loss:g} for {self._d_low} steps while g_loss rose "
                 f"from {self._g_at_d_low:.3g} to {g_now:.3g}: the generator learns nothing"
