@@ -106,7 +106,13 @@ def test_presets_and_config_files(tmp_path):
         == 0
     )
     rec = RunDir(tmp_path / "r").record()
-    assert rec.config == {"batch_size": 16, "lr": 1e-3, "preview_numbers": 64}
+    assert rec.config == {
+        "batch_size": 16,
+        "lr": 1e-3,
+        "preview_numbers": 64,
+        "d_update": "joint",
+        "fresh_batches": False,
+    }
 
 
 @pytest.mark.parametrize(

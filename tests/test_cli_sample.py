@@ -87,8 +87,11 @@ def test_help_sample_lists_the_options(lstm_run, capsys):
 def test_missing_arguments_are_one_line(lstm_run, capsys):
     assert run_cli("sample", "--out", "x.json") == 2
     assert "--run-dir is required" in capsys.readouterr().err
-    assert run_cli("sample", "--run-dir", str(lstm_run)) == 2
-    assert "--out is required" in capsys.readouterr().err
+    # without --out the sample is printed, not written
+    assert run_cli("sample", "--run-dir", str(lstm_run), "--n", "1") == 0
+    captured = capsys.readouterr()
+    assert "from the checkpoint at step" in captured.out
+    assert "not written (give --out FILE to save it)" in captured.err
     assert run_cli("sample", "--run-dir", str(lstm_run), "--out", "x", "--n", "-5") == 2
     assert "--n: -5" in capsys.readouterr().err
 

@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--run-dir", type=Path, help="the run to sample from")
     _add_trust_flag(s)
-    s.add_argument("--out", help="output file (JSON or PNG by sample kind)")
+    s.add_argument(
+        "--out", help="output file (JSON, PNG, MIDI... by sample kind; omit it to only print)"
+    )
     s.add_argument("--model", help="with --help-sample: the model whose options to list")
     s.add_argument(
         "--help-sample",

@@ -91,8 +91,6 @@ def _sample(args) -> int:
         return _help_sample(manager, args)
     if args.run_dir is None:
         raise UsageError("--run-dir is required (or --model ID --help-sample)")
-    if not args.out:
-        raise UsageError("--out is required")
     if args.n is not None and args.n < 1:
         raise UsageError(f"--n: {args.n} is not a positive number of items")
     resolve = common.run_resolver(manager, args)
@@ -125,12 +123,15 @@ def _sample(args) -> int:
         raise UsageError(f"--option: {exc}") from None
     if sample is None:
         raise UsageError(f"model {spec.id} produced no sample")
-    out = Path(args.out)
-    written = sample.save(out.with_suffix("") if out.suffix == sample.suffix else out)
-    if out.suffix and out.suffix != sample.suffix:
-        print(f"note: {sample.kind} samples are written as {sample.suffix}", file=sys.stderr)
     if sampler.note:  # the newest checkpoint is damaged: an older one was used
         print(f"warning: {sampler.note}", file=sys.stderr)
     print(f"{sample.summary()} from the checkpoint at step {sampler.loaded_step}")
+    if not args.out:  # shown, not saved (a translation, a classification...)
+        print("not written (give --out FILE to save it)", file=sys.stderr)
+        return EXIT_OK
+    out = Path(args.out)
+    written = sample.save(out.with_suffix("") if out.suffix == sample.suffix else out)
+    if out.suffix and written.suffix != out.suffix:  # a kind may write several formats
+        print(f"note: {sample.kind} samples are written as {sample.suffix}", file=sys.stderr)
     print(f"written to {written}")
     return EXIT_OK
