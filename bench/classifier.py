@@ -1,6 +1,6 @@
 """The chapter 2 classifier and the health monitor's cost.
 
-1. The book's multi-class recipe ("book defaults": 784-256-128-64-10, Adam 1e-3,
+1. The book's multi-class recipe ("book": 784-256-128-64-10, Adam 1e-3,
    batches of 64, validation every epoch, early stopping with patience 10 and the best
    weights restored) on the embedded digits, over --seeds seeds: held-out (test split)
    accuracy, epochs to the early stop, the epoch of the best validation loss.

@@ -87,7 +87,7 @@ def studio_models() -> list[api.ModelSpec]:
             trainer_factory=_trainer,
             default_dataset="digits",
             presets={
-                "book defaults": dict(BOOK_MULTICLASS),
+                "book": dict(BOOK_MULTICLASS),
                 "book binary": dict(BOOK_BINARY),
                 "quick CPU": {
                     "architecture": "conv",

@@ -16,6 +16,6 @@ def book_run(plugins, tmp_path_factory):
     try:
         path = tmp_path_factory.mktemp("classifier") / "book"
         steps = BOOK_MULTICLASS["steps"]
-        return train_run("classifier", steps, path=path, preset="book defaults", manager=plugins)
+        return train_run("classifier", steps, path=path, preset="book", manager=plugins)
     finally:
         torch.set_num_threads(threads)

@@ -18,7 +18,7 @@ def test_the_book_presets_are_the_listings(plugins):
     # docs/classifiers.md, "The book's listings": 784-256-128-64-10 and 784-256-128-32-1,
     # Adam 1e-3, batches of 64, 28x28 greyscale; early stopping on the validation loss
     # with patience 10, at most 100 epochs; the binary net has dropout 0.25, 50 epochs.
-    multi = spec.presets["book defaults"]
+    multi = spec.presets["book"]
     assert multi == BOOK_MULTICLASS
     assert (multi["architecture"], multi["task"], multi["image_size"]) == ("mlp", "multi-class", 28)
     assert (multi["lr"], multi["batch_size"], multi["dropout"]) == (1e-3, 64, 0.0)
