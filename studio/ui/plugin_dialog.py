@@ -57,7 +57,12 @@ def describe(rec: PluginRecord) -> str:
         lines.append(f"Module: {rec.module}")
     contract = rec.api_version or "not read (not imported)"
     lines.append(f"Contract version: {contract} (this app provides {API_VERSION})")
-    lines.append(f"Contributes: {_contributes(rec) or 'nothing'}")
+    nothing = (
+        "nothing while disabled (not imported: enable it to load what it contributes)"
+        if rec.status == "disabled"
+        else "nothing"
+    )
+    lines.append(f"Contributes: {_contributes(rec) or nothing}")
     if rec.status == "safe mode":
         lines.append("Not loaded: the app runs in safe mode (built-in plugins only).")
     if rec.name in disabled_from_env():

@@ -109,3 +109,11 @@ def test_compare_names_runs_without_the_metric_and_uses_plain_numbers(make_windo
     assert w.compare.missing.text() == "No sample/mean_distance in: gan-numbers"
     w.compare.metric.setCurrentText("d_loss")  # both have it
     assert w.compare.missing.isHidden()
+
+
+def test_a_disabled_plugin_says_why_it_contributes_nothing():
+    from studio.plugins import load_plugins
+    from studio.ui.plugin_dialog import describe
+
+    text = describe(load_plugins(["shapes_gan"]).records["shapes_gan"])
+    assert "Contributes: nothing while disabled" in text
