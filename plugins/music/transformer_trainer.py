@@ -127,6 +127,7 @@ class MusicTransformerTrainer(api.Trainer):
         cache: bool = True,
         chunk: int = 0,
         cancel: api.CancelToken | None = None,
+        stop_at_eos: bool = True,
     ) -> Iterator[list[int]]:
         """Yield the ids so far every ``chunk`` new events and at the end. With
         ``cache`` each step feeds one event and reuses keys and values; without it the
@@ -156,7 +157,7 @@ class MusicTransformerTrainer(api.Trainer):
                     probs = logits.softmax(-1).cpu()
                     nxt = torch.multinomial(probs, 1, generator=generator).to(self.device)
                 token = int(nxt)
-                if token == events.eos_id():
+                if token == events.eos_id() and stop_at_eos:
                     break
                 ids.append(token)
                 idx = torch.cat([idx, nxt.view(1, 1)], dim=1)
