@@ -21,6 +21,16 @@ SMALL = {"batch_size": 64, "image_size": 16, "image_width": 16, "text_width": 32
 STEPS = 40
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread for the module (its runs are trained once, module-scoped): on a
+    busy machine, tiny networks spin-wait on several threads' synchronisation."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def manager():
     return load_only(["diffusion"])
@@ -28,7 +38,6 @@ def manager():
 
 @pytest.fixture(scope="module")
 def trained(manager, tmp_path_factory):
-    torch.set_num_threads(1)
     return train_run(
         "clip", STEPS, path=tmp_path_factory.mktemp("clip") / "run", config=SMALL, manager=manager
     )
@@ -98,6 +107,7 @@ def test_export_round_trip_and_bad_options(trained, manager, tmp_path, capsys):
     path = tmp_path / "clip.safetensors"
     args = ["export", "--run-dir", str(trained.path), "--format", "clip-safetensors"]
     assert main([*args, "--out", str(path)]) == 0
+    torch.set_num_threads(1)  # the CLI picks its own thread count
     loaded = load_clip(path)
     digits = api.prepare_images(api.load_digits(), 16, 1).train[0][:20]
     seven = torch.tensor([loaded.tokenizer.encode("a handwritten seven")] * 20)
