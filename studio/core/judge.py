@@ -103,7 +103,8 @@ def train_judge(
     perm = torch.randperm(n, generator=g)
     n_val = int(n * held_out)
     val, train = perm[:n_val], perm[n_val:]
-    with torch.random.fork_rng(devices=[]):
+    # enable_grad: it may be first asked for inside a no-grad preview of a run
+    with torch.random.fork_rng(devices=[]), torch.enable_grad():
         torch.manual_seed(seed)  # initial weights and dropout
         model = DigitClassifier(int(labels.max()) + 1)
         opt = torch.optim.Adam(model.parameters(), lr=2e-3)

@@ -144,6 +144,9 @@ class Series:
         return len(self.points())
 
 
+REFERENCE_COLOURS = ("#7f7f7f", "#bcbd22")  # grey and olive: not a run's curve colour
+
+
 class LossPlot(QWidget):
     """Training losses (solid), validation (dashed) and sample metrics (lower plot)."""
 
@@ -241,6 +244,23 @@ class LossPlot(QWidget):
         line.setToolTip(tooltip or text)
         self.plot.addItem(line)
         self.markers.append((int(step), text, line))
+
+    def set_reference(self, curves: list[tuple[str, str, list[tuple[int, float]]]]) -> None:
+        """Curves to draw dashed beside the run's (what the book printed, from a recipe):
+        each (metric, label, [(step, value)...]). They stay, across runs, until the next
+        call; an empty list removes them."""
+        for item in getattr(self, "references", []):
+            self.plot.removeItem(item)
+            legend = self.plot.plotItem.legend
+            if legend is not None:
+                legend.removeItem(item)
+        self.references: list[pg.PlotDataItem] = []
+        for n, (_metric, label, points) in enumerate(curves):
+            xs, ys = zip(*points, strict=True) if points else ((), ())
+            pen = pg.mkPen(REFERENCE_COLOURS[n % len(REFERENCE_COLOURS)], width=1.5)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            item = self.plot.plot(list(xs), list(ys), pen=pen, name=label, symbol="o", symbolSize=4)
+            self.references.append(item)
 
     def set_total(self, steps: int) -> None:
         """Fix the x axis to the run's length: the curves fill it as training goes, and

@@ -41,6 +41,7 @@ from studio.ui.window_export import export_run, exporters_for
 from studio.ui.window_menu import WindowMenus, add_data_menu, pick_data_files
 from studio.ui.window_newcomer import Newcomer
 from studio.ui.window_plugins import PluginsController
+from studio.ui.window_recipes import RecipesDock
 from studio.ui.window_run_manager import RunManager
 from studio.ui.window_runs import RunView
 from studio.ui.window_status import RunStatus
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.menus = WindowMenus(self)
         self.newcomer = Newcomer(self)
         self.run_manager = RunManager(self)
+        self.recipes = RecipesDock(self)
         self.theme_mode = theme.saved(settings)
         self.dark = theme.apply(self.theme_mode, self)
         app = QApplication.instance()
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
     def refresh_plugins(self) -> None:
         """Show the models, datasets and readers of the plugins as they are now (after
         a plugin was enabled, disabled, installed or uninstalled)."""
+        self.recipes.plugins_changed()
         self.datasets.set_datasets(self.plugins.datasets)
         self.datasets.readers = self.plugins.readers
         self.explore.drop_missing()

@@ -25,3 +25,21 @@ def test_recipes_view_lists_and_requests(qtbot):
     with qtbot.waitSignal(view.recipe_requested, timeout=5000) as signal:
         view.setup_button.click()
     assert signal.args == ["ch02-multiclass", True, False]
+
+
+def test_window_sets_up_a_recipe_with_the_books_curves(make_window, qtbot):
+    w = make_window()
+    w.recipes.view.select("ch02-multiclass")
+    w.recipes.view.quick.setChecked(True)
+    w.recipes.view.setup_button.click()  # set up, not trained
+    assert w.workbench.model_id == "classifier"
+    assert w.form.preset.currentText() == "quick CPU"
+    assert not w.training.is_running()
+    labels = [item.name() for item in w.loss_plot.references]
+    assert any(label.startswith("book: val loss") for label in labels)
+    assert all("other data" in label for label in labels)  # the digits stand in
+    w.recipes.view.select("ch03-shape")
+    w.recipes.view.quick.setChecked(False)
+    w.recipes.view.setup_button.click()
+    assert w.workbench.model_id == "gan-shape" and w.form.preset.currentText() == "book"
+    assert w.loss_plot.references == []  # the book printed nothing for chapter 3
