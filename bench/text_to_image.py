@@ -45,7 +45,10 @@ def _values(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        out[key] = json.loads(value) if value[:1] in "0123456789-[{tf" else value
+        try:
+            out[key] = json.loads(value)  # numbers, true/false
+        except json.JSONDecodeError:
+            out[key] = value  # text, as "32,64,64"
     return out
 
 
