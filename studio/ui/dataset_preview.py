@@ -281,7 +281,7 @@ class DatasetPreview(QWidget):
             lines.append(f"{len(info['skipped']):,} files or lines skipped (see Messages)")
         self.header.setText("<br>".join(lines))
         kind = loaded.kind
-        if kind in ("images", "labelled-images", "two-domain-images"):
+        if kind in ("images", "labelled-images", "two-domain-images", "captioned-images"):
             self._show_images(loaded)
         elif kind == "text":
             stats = (
