@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml examples/studio_flow2d/pyproject.toml $(wildcard exampl
 run: $(STAMP)
 	@$(PY) -m studio.preflight && $(PY) main.py
 
+# Two worker processes, a test module (or class) per worker at a time: module-scoped
+# trained runs are made once.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadscope
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

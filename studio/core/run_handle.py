@@ -75,6 +75,7 @@ class RunHandle:
     config: Any
     dataset: dict[str, Any]
     class_names: list[str] | None = None
+    sample_kind: str = ""  # the model's sample kind, when the handle was given the model
 
     @classmethod
     def open(cls, path: Path | str, spec: ModelSpec | None = None) -> RunHandle:
@@ -98,6 +99,7 @@ class RunHandle:
             config=config,
             dataset=dict(record.dataset) if isinstance(record.dataset, dict) else {},
             class_names=_class_names(run, record),
+            sample_kind=spec.sample_kind if spec is not None else "",
         )
 
     @property
@@ -116,7 +118,7 @@ class RunHandle:
         """The preview sample written at ``step`` (``KeyError`` if there is none)."""
         for at, path in self.sample_files():
             if at == step:
-                return load_sample(path)
+                return load_sample(path, prefer=self.sample_kind)
         raise KeyError(f"run {self.name} has no sample at step {step}")
 
     def status(self) -> dict[str, Any]:

@@ -289,14 +289,15 @@ def file_kind(path: Path) -> tuple[str, dict[str, Any]]:
     return "", {}
 
 
-def load_sample(path: Path, kinds: KindRegistry | None = None) -> Sample:
+def load_sample(path: Path, kinds: KindRegistry | None = None, prefer: str = "") -> Sample:
     """Read a sample file written by a kind's ``save``.
 
     ``kinds`` maps a kind to its ``SampleKindSpec`` (or class): the plugin manager's
     ``sample_kinds``, so that only the kinds of enabled plugins are read. ``None``
     reads every kind defined in this process. The kind is the one the file names
     (JSON ``kind`` key, PNG ``genai_studio`` chunk), else the one kind whose suffix
-    the file has. Raises ``UnknownSampleKind`` for a kind not in ``kinds`` and
+    the file has (``prefer``, the run's model's kind, settles a suffix two kinds
+    share). Raises ``UnknownSampleKind`` for a kind not in ``kinds`` and
     ``SampleFormatError`` for a missing or unreadable file.
     """
     path = Path(path)
@@ -307,6 +308,8 @@ def load_sample(path: Path, kinds: KindRegistry | None = None) -> Sample:
         raise SampleFormatError(f"{path.name}: cannot read sample ({exc})") from exc
     if not kind:  # a format of its own (.wav, .mid...): the kind with that suffix
         by_suffix = [k for k, c in classes.items() if c.suffix == path.suffix]
+        if prefer in by_suffix:
+            by_suffix = [prefer]
         if len(by_suffix) != 1:
             raise UnknownSampleKind(
                 f"{path.name}: no registered sample kind reads {path.suffix or 'this'} files",
