@@ -11,7 +11,6 @@ import importlib
 import inspect
 import os
 import re
-import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "api-reference.md"
@@ -114,7 +113,13 @@ def render() -> str:
             obj = getattr(module, name)
             if inspect.isclass(obj):
                 parts += _class(name, obj)
-            elif callable(obj) and not isinstance(obj, type(sys)):
+            elif inspect.ismodule(obj):  # a module plugins share (api.judge)
+                parts += [f"### `{name}` (module `{obj.__name__}`)", "", _doc(obj), ""]
+                for fname, func in inspect.getmembers(obj, inspect.isfunction):
+                    if func.__module__ == obj.__name__ and not fname.startswith("_"):
+                        parts += [f"- `{name}.{fname}{_signature(func)}`: {_first(func)}"]
+                parts += [""]
+            elif callable(obj):
                 parts += [f"### `{name}{_signature(obj)}`", "", _doc(obj), ""]
             else:
                 parts += [f"### `{name}`", "", f"`{_clean(repr(obj))}`", ""]
