@@ -12,8 +12,7 @@ def cmd_recipes(args) -> int:
     models = manager.models
     for r in recipes.all_recipes():
         state = "ready " if recipes.available(r, models) else "coming"
-        spec = models.get(r.model_id)
-        embedded = r.dataset or (spec.default_dataset if spec else None)
+        embedded = r.embedded_dataset(models)
         if embedded and (r.stand_in or not r.dataset):
             data = f"{embedded} (stands in for: {r.book_data}); or drop {r.data_help}"
         elif embedded:

@@ -168,7 +168,7 @@ def _apply_recipe(manager, args) -> None:
     args.preset = chosen.preset(args.quick)
     if not args.dataset:
         # The recipe's embedded stand-in, else the model's own embedded data.
-        args.dataset = chosen.dataset or manager.models[chosen.model_id].default_dataset
+        args.dataset = chosen.embedded_dataset(manager.models)
         if not args.dataset:
             raise UsageError(f"--recipe {chosen.id} needs --dataset PATH: {chosen.data_help}")
 

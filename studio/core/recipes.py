@@ -10,8 +10,9 @@ window's Recipes view and ``genai-studio-cli recipes`` / ``train --recipe`` read
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from studio.core.book_figures import BOOK_FIGURES
 
@@ -70,6 +71,13 @@ class Recipe:
         """The final figures the book printed (test accuracy, early-stop epoch...)."""
         fig = self.figures
         return dict(fig["final"]) if fig else {}
+
+    def embedded_dataset(self, models: Mapping[str, Any]) -> str | None:
+        """The embedded dataset the recipe trains on when none is given: its stand-in,
+        else its model's own (``models``: model id -> ModelSpec); None: one must be
+        dropped."""
+        spec = models.get(self.model_id)
+        return self.dataset or (spec.default_dataset if spec is not None else None)
 
     def preset(self, quick: bool = False) -> str:
         """The model preset this recipe trains with (``quick``: the CPU one)."""

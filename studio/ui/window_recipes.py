@@ -40,7 +40,7 @@ class RecipesDock:
                 return False
             # through the form, which applies presets and tells the workbench
             w.form.preset.setCurrentText(recipe.preset(quick))
-            dataset = recipe.dataset or spec.default_dataset
+            dataset = recipe.embedded_dataset(w.plugins.models)
             if dataset:
                 w.workbench.select_dataset(dataset)
         except (WorkbenchError, KeyError) as exc:
