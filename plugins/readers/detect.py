@@ -53,14 +53,23 @@ def accepts_flat_images(path: Path) -> bool:
     return path.is_dir() and _has_images(path)
 
 
+CYCLEGAN_SPLITS = {"traina", "trainb", "testa", "testb"}
+
+
 def accepts_two_domains(path: Path) -> bool:
-    return len(image_subfolders(path)) == 2
+    return len(image_subfolders(path)) == 2 or is_cyclegan_root(path)
+
+
+def is_cyclegan_root(path: Path) -> bool:
+    """A CycleGAN dataset as distributed (horse2zebra...): trainA, trainB, testA and
+    testB side by side; the test folders are the held-out split."""
+    return {p.name.lower() for p in image_subfolders(path)} == CYCLEGAN_SPLITS
 
 
 def names_two_domains(path: Path) -> bool:
-    """The CycleGAN layout: trainA/trainB (or testA/testB) side by side."""
+    """The CycleGAN layout: trainA/trainB (or testA/testB) side by side, or all four."""
     names = {p.name.lower() for p in image_subfolders(path)}
-    return names in ({"traina", "trainb"}, {"testa", "testb"}, {"a", "b"})
+    return names in ({"traina", "trainb"}, {"testa", "testb"}, {"a", "b"}, CYCLEGAN_SPLITS)
 
 
 def accepts_text(path: Path) -> bool:

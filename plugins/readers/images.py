@@ -10,7 +10,7 @@ from PIL import Image
 
 from studio import api
 
-from .detect import image_subfolders, is_image
+from .detect import CYCLEGAN_SPLITS, image_subfolders, is_image
 
 # A decompression bomb is refused, not decoded: 64 megapixels is far above any
 # training image and far below what would exhaust memory.
@@ -159,23 +159,31 @@ def load_flat(path: Path) -> api.LoadedDataset:
 
 
 def load_two_domains(path: Path) -> api.LoadedDataset:
-    domains = image_subfolders(path)
+    """Two sub-folders, A and B; or a CycleGAN root (trainA, trainB, testA, testB),
+    whose test folders become the held-out split of each domain."""
+    subfolders = {d.name.lower(): d for d in image_subfolders(path)}
+    if set(subfolders) == CYCLEGAN_SPLITS:
+        domains = [subfolders["traina"], subfolders["trainb"]]
+        held = [subfolders["testa"], subfolders["testb"]]
+    else:
+        domains, held = list(subfolders.values()), []
     if len(domains) != 2:
         raise api.DatasetError(f"{path}: needs exactly two sub-folders of images (A and B)")
     skipped: list[tuple[str, str]] = []
     a, b = (_checked(_list_images(d), skipped) for d in domains)
     if not a or not b:
         raise api.DatasetError(f"{path}: each domain needs readable images")
+    val_a, val_b = (_checked(_list_images(d), skipped) for d in held) if held else ([], [])
+    counts = {domains[0].name: len(a), domains[1].name: len(b)}
+    info = {"domains": [d.name for d in domains], "domain_b": ImageFiles(b)}
+    if val_a and val_b:
+        info["domain_b_val"] = ImageFiles(val_b)
+        counts |= {held[0].name: len(val_a), held[1].name: len(val_b)}
+    info |= {"counts": counts, "skipped": skipped, "source": str(path)}
     return api.LoadedDataset(
         kind="two-domain-images",
         train=ImageFiles(a),
-        val=None,
-        info={
-            "domains": [d.name for d in domains],
-            "domain_b": ImageFiles(b),
-            "counts": {domains[0].name: len(a), domains[1].name: len(b)},
-            "skipped": skipped,
-            "source": str(path),
-        },
+        val=ImageFiles(val_a) if val_a and val_b else None,
+        info=info,
         name=path.name,
     )

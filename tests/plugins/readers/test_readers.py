@@ -101,6 +101,21 @@ def test_flat_and_two_domain_folders(plugins, tmp_path):
     data = load(plugins, cycle)
     assert data.kind == "two-domain-images" and data.info["domains"] == ["trainA", "trainB"]
 
+    assert data.val is None and "domain_b_val" not in data.info
+
+    # As horse2zebra is distributed: the test folders are the held-out split.
+    root = tmp_path / "horse2zebra-full"
+    for d, n in (("trainA", 3), ("trainB", 2), ("testA", 1), ("testB", 2)):
+        (root / d).mkdir(parents=True)
+        for i in range(n):
+            save_image(root / d / f"{i}.png")
+    assert winner(plugins, root) == "image-two-domains-named"
+    data = load(plugins, root)
+    assert data.info["domains"] == ["trainA", "trainB"]
+    assert (len(data.train), len(data.info["domain_b"])) == (3, 2)
+    assert (len(data.val), len(data.info["domain_b_val"])) == (1, 2)
+    assert data.info["counts"] == {"trainA": 3, "trainB": 2, "testA": 1, "testB": 2}
+
     ambiguous = tmp_path / "summer-winter"
     for d in ("summer", "winter"):
         (ambiguous / d).mkdir(parents=True)
