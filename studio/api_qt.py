@@ -2,10 +2,11 @@
 this (lazily, from its ``widget_factory``), so the rest of a plugin stays Qt-free.
 
 A sampling widget subclasses ``SamplingWidget`` and implements ``show_sample``. The
-base class holds the seed, Generate and Stop, and, for a model that declares
+base class holds the seed, Generate and Stop, the checkpoint picker (the latest, or
+one the run saved earlier) and, for a model that declares
 ``ModelSpec.sample_options``, controls generated from that dataclass
 (``options_form``; ``current_options()`` reads them). Generate samples from the
-current run's latest checkpoint off the GUI thread; a model that streams
+picked checkpoint of the current run off the GUI thread; a model that streams
 (``Trainer.sample_stream``) shows each part with ``show_partial`` as it comes, and
 Stop cancels it through a ``CancelToken``::
 
@@ -44,6 +45,7 @@ from studio.core.run_handle import RunHandle
 from studio.core.rundir import RunDirError
 from studio.core.samples import Sample
 from studio.core.sampling import CancelToken, options_to_dict
+from studio.ui.checkpoint_picker import CheckpointPicker
 from studio.ui.options_form import OptionsForm
 from studio.ui.sample_views import (
     GenericView,
@@ -83,9 +85,11 @@ class SamplingContext:
 class SamplingWidget(QWidget):
     """Base class for a model's sampling widget.
 
-    Layout: ``controls`` (seed, Generate, Stop), ``options_form`` (the model's sampling
-    options, if it declares them), ``status`` and ``body`` (the plugin's own views).
-    The app calls ``set_run`` whenever the current run changes.
+    Layout: ``controls`` (seed, Generate, Stop), ``checkpoint`` (which checkpoint to
+    sample from: the latest, or one saved earlier; picking one loads it off the GUI
+    thread), ``options_form`` (the model's sampling options, if it declares them),
+    ``status`` and ``body`` (the plugin's own views). The app calls ``set_run``
+    whenever the current run changes.
 
     To override: ``show_sample`` (required), ``show_partial`` (a streamed part;
     default ``show_sample``), ``sample_failed`` (default: the status says why),
@@ -94,6 +98,7 @@ class SamplingWidget(QWidget):
     """
 
     sampled = Signal(object)  # emitted with each final sample shown (for tests and tools)
+    checkpoint_loaded = Signal(object)  # the step loaded after a pick (None: it failed)
     multiline_options: tuple[str, ...] = ()
 
     def __init__(self, context: SamplingContext, parent: QWidget | None = None) -> None:
@@ -120,6 +125,10 @@ class SamplingWidget(QWidget):
         self.controls.addWidget(self.stop_button)
         self.controls.addStretch(1)
         outer.addLayout(self.controls)
+        self.checkpoint = CheckpointPicker()
+        self.checkpoint.picked.connect(self.choose_checkpoint)
+        self.checkpoint.setEnabled(False)
+        outer.addWidget(self.checkpoint)
         options_class = context.model.sample_options
         self.options_form: OptionsForm | None = None
         if options_class is not None:
@@ -166,12 +175,81 @@ class SamplingWidget(QWidget):
                 message = f"Cannot sample from {path.name}: {exc}"
         self._handle = handle
         self._sampler = None
+        self.checkpoint.set_run(handle.path if handle is not None else None)
+        self.checkpoint.setEnabled(handle is not None and not self._busy)
         self.generate_button.setEnabled(handle is not None and not self._busy)
         self.status.setText(f"Sampling from run {handle.name}." if handle else message)
         self.run_changed(handle)
 
     def run_changed(self, run: RunHandle | None) -> None:
         """Called after the run changed (override to refresh class pickers...)."""
+
+    def sampler(self) -> Any:
+        """The run's ``RunSampler`` (``None`` without a run), built on first use: what
+        Generate samples with, for a widget's own background job (``run_stream`` of
+        its ``stream``). Not while a sample is being made (``busy``): one job at a time.
+        """
+        if self._handle is None:
+            return None
+        if self._sampler is None:
+            from studio.core.run_sampler import RunSampler
+
+            self._sampler = RunSampler(self._handle.path, self.context.resolve)
+        self._sampler.step = self.checkpoint.step  # the picker's (None: the latest)
+        return self._sampler
+
+    def choose_checkpoint(self, step: int | None) -> None:
+        """Sample from the checkpoint at ``step`` (``None``: the latest) from now on;
+        what the picker does. Its weights are loaded at once, off the GUI thread: the
+        status then says which step is loaded (``checkpoint_loaded`` is emitted with
+        it) or why it could not be."""
+        if self._handle is None or self._busy:
+            return
+        self.checkpoint.choose(step)
+        sampler = self.sampler()
+        sampler.step = step  # even if gone meanwhile: then the status says so
+        self._busy = True
+        self.generate_button.setEnabled(False)
+        self.checkpoint.setEnabled(False)
+        which = "the latest checkpoint" if step is None else f"the checkpoint at step {step:,}"
+        self.status.setText(f"Loading {which}...")
+
+        def load() -> str:
+            from studio.core.checkpoint import CheckpointError
+            from studio.core.errors import DatasetError
+
+            try:
+                sampler.trainer()
+            except (RunDirError, CheckpointError, DatasetError) as exc:
+                return str(exc)  # one line: a step pruned meanwhile, a damaged file...
+            return ""
+
+        run_in_thread(
+            load,
+            lambda problem: self._checkpoint_done(sampler, problem),
+            self._checkpoint_error,
+            receiver=self,
+        )
+
+    def _checkpoint_done(self, sampler: Any, problem: str) -> None:
+        self._finish()
+        if sampler is not self._sampler:  # the run changed meanwhile: its status stays
+            return
+        if problem:
+            self.status.setText(f"Could not load the checkpoint: {problem}")
+            self.checkpoint_loaded.emit(None)
+            return
+        note = f" ({sampler.note})" if sampler.note else ""
+        self.status.setText(
+            f"Loaded the checkpoint at step {sampler.loaded_step:,}{note}: "
+            "Generate samples from it."
+        )
+        self.checkpoint_loaded.emit(sampler.loaded_step)
+
+    def _checkpoint_error(self, message: str, details: str) -> None:
+        self._finish()
+        self.status.setText(f"Could not load the checkpoint: {message}")
+        self.checkpoint_loaded.emit(None)
 
     # --- options ---------------------------------------------------------------------
     def current_options(self) -> Any:
@@ -201,16 +279,12 @@ class SamplingWidget(QWidget):
     def request_sample(
         self, seed: int = 0, n: int | None = None, options: Any = None, **legacy: Any
     ) -> None:
-        """Sample from the run's latest checkpoint off the GUI thread: parts go to
+        """Sample from the picked checkpoint off the GUI thread: parts go to
         ``show_partial``, the final sample to ``show_sample``. ``options``: an instance
         of the model's options class or a dict; 1.0 keywords go in ``legacy``."""
         if self._handle is None or self._busy:
             return
-        from studio.core.run_sampler import RunSampler
-
-        if self._sampler is None:
-            self._sampler = RunSampler(self._handle.path, self.context.resolve)
-        sampler = self._sampler
+        sampler = self.sampler()
         if legacy:  # the 1.0 way: options as keywords
             if options is not None and not isinstance(options, dict):
                 options = options_to_dict(options)
@@ -219,6 +293,7 @@ class SamplingWidget(QWidget):
         self._last_seed = seed
         token = self._current.token = CancelToken()
         self.generate_button.setEnabled(False)
+        self.checkpoint.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText("Sampling...")
 
@@ -244,6 +319,8 @@ class SamplingWidget(QWidget):
         self._worker = None
         self.generate_button.setEnabled(self._handle is not None)
         self.stop_button.setEnabled(False)
+        self.checkpoint.refresh()  # the checkpoints a live run saved meanwhile
+        self.checkpoint.setEnabled(self._handle is not None)
 
     def _deliver_part(self, sample: Sample) -> None:
         try:

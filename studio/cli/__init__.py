@@ -6,7 +6,8 @@
     genai-studio-cli train --model gan-shape --dataset exponential-curve --steps 2000 \\
         --run-dir DIR [--seed S] [--device cpu|cuda|cuda:N|mps] [--preset NAME] [--lr 1e-3 ...]
     genai-studio-cli train --resume --run-dir DIR [--steps N]
-    genai-studio-cli sample --run-dir DIR --out FILE [--seed S] [--n N] [-o NAME=VALUE ...]
+    genai-studio-cli sample --run-dir DIR --out FILE [--step N] [--seed S] [--n N] \\
+        [-o NAME=VALUE ...]
     genai-studio-cli sample --model ID --help-sample
     genai-studio-cli export --run-dir DIR --format ID --out FILE
 
@@ -133,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the sampling options of --model ID (or of the run in --run-dir)",
     )
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--step", type=int, help="sample the checkpoint saved at this step (default: the latest)"
+    )
     s.add_argument("--n", type=int, help="number of items to generate")
     s.add_argument("--device", help="device to sample on (default cpu)")
     s.add_argument(

@@ -1,4 +1,4 @@
-"""``sample``: generate from a run's latest checkpoint."""
+"""``sample``: generate from a run's latest checkpoint, or the one at ``--step``."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ CANCELLED = "genai-studio-cli: sampling cancelled (Ctrl-C); nothing written"
 
 
 def cmd_sample(args) -> int:
-    """Sample a run's latest checkpoint into a file, with the model's options checked
-    (``-o NAME=VALUE``); Ctrl-C cancels (exit 130, nothing written)."""
+    """Sample a run's latest checkpoint (or ``--step``'s) into a file, with the model's
+    options checked (``-o NAME=VALUE``); Ctrl-C cancels (exit 130, nothing written)."""
     try:
         return _sample(args)
     except KeyboardInterrupt:  # before sampling began (loading plugins, the run...)
@@ -94,7 +94,10 @@ def _sample(args) -> int:
     if args.n is not None and args.n < 1:
         raise UsageError(f"--n: {args.n} is not a positive number of items")
     resolve = common.run_resolver(manager, args)
-    sampler = RunSampler(args.run_dir, resolve, device=args.device or "cpu")
+    step = getattr(args, "step", None)
+    sampler = RunSampler(args.run_dir, resolve, device=args.device or "cpu", step=step)
+    if step is not None:
+        sampler.chosen_checkpoint()  # no checkpoint there: one line, before any loading
     spec = sampler.spec
     values = _sample_options(args.option, typed=spec.sample_options is not None)
     try:
@@ -105,7 +108,7 @@ def _sample(args) -> int:
     sample = None
     try:
         with _ctrl_c_cancels(token):
-            sampler.trainer()  # the model and its newest checkpoint
+            sampler.trainer()  # the model and its newest (or chosen) checkpoint
             print(
                 f"sampling from the checkpoint at step {sampler.loaded_step} (Ctrl-C cancels)",
                 file=sys.stderr,

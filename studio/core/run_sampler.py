@@ -1,18 +1,22 @@
 """Sampling from a run's checkpoint, whole or streamed, with typed options and cancel.
 
 ``RunSampler`` is what the window's Explore tab, the CLI's ``sample`` and exporters use.
-It builds the run's trainer once (on the CPU by default) and reloads weights when a
-newer checkpoint appears, without disturbing a training process that may still be
-writing the run (it only reads finished checkpoints).
+It builds the run's trainer once (on the CPU by default) and loads the latest
+checkpoint (reloading when a newer one appears) or the one at a chosen ``step``,
+without disturbing a training process that may still be writing the run (it only
+reads finished checkpoints). ``checkpoint_choices`` lists what can be chosen.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from studio.core import config as cfg
+from studio.core.checkpoint import list_checkpoints
 from studio.core.contributions import ModelSpec
 from studio.core.run_handle import run_config
 from studio.core.rundir import RunDir, RunDirError, RunRecord
@@ -54,20 +58,63 @@ def resolve_options(spec: ModelSpec, options: Any, legacy: Mapping[str, Any]) ->
     return build_options(options_class, {**(options or {}), **legacy})
 
 
+class NoSuchCheckpoint(RunDirError):
+    """The chosen step has no checkpoint in the run (never saved, or pruned)."""
+
+
+@dataclass(frozen=True)
+class CheckpointChoice:
+    """A checkpoint a run holds: its ``step`` and when it was ``saved`` (POSIX time;
+    ``None`` when unknown)."""
+
+    step: int
+    saved: float | None = None
+
+    def label(self, now: float | None = None) -> str:
+        """``"step 1,500 (12:03)"``; a checkpoint of another day also names the day
+        (``"step 1,500 (Nov 28 12:03)"``)."""
+        if self.saved is None:
+            return f"step {self.step:,}"
+        at = time.localtime(self.saved)
+        today = time.localtime(time.time() if now is None else now)
+        same_day = (at.tm_year, at.tm_yday) == (today.tm_year, today.tm_yday)
+        when = time.strftime("%H:%M" if same_day else "%b %d %H:%M", at)
+        return f"step {self.step:,} ({when})"
+
+
+def checkpoint_choices(run_path: Path | str) -> list[CheckpointChoice]:
+    """The checkpoints of the run at ``run_path``, oldest first, with when each was
+    saved (cheap: it lists folders and reads no weights)."""
+    out = []
+    for step, directory in list_checkpoints(RunDir(run_path).checkpoints_dir):
+        try:  # the weights file is written last but one: when the checkpoint was made
+            saved: float | None = (directory / "model.safetensors").stat().st_mtime
+        except OSError:
+            saved = None
+        out.append(CheckpointChoice(step, saved))
+    return out
+
+
 class RunSampler:
-    """Samples from a run's latest checkpoint.
+    """Samples from a run's latest checkpoint, or from the one at ``step``.
 
     ``sample(seed, n, options)`` returns one sample; ``stream(seed, n, options, cancel)``
     yields partial samples (the last is final) and raises ``SamplingCancelled`` when
     ``cancel`` is cancelled. ``options`` is a dict (checked against the model's
-    ``sample_options``) or an instance of that class.
+    ``sample_options``) or an instance of that class. ``step`` (``None``: the latest)
+    may be changed between samples: the next one loads that checkpoint, and raises
+    ``NoSuchCheckpoint`` (one line, naming the steps there are) if the run has none
+    at that step.
     """
 
-    def __init__(self, run_path: Path, resolve: Resolver, device: str = "cpu") -> None:
+    def __init__(
+        self, run_path: Path, resolve: Resolver, device: str = "cpu", step: int | None = None
+    ) -> None:
         self.run = RunDir(run_path)
         self.record = self.run.record()
         self._resolve = resolve
         self._device = device
+        self.step = step
         self._resolved: tuple[Any, Any] | None = None
         self._trainer = None
         self._loaded_from: Path | None = None
@@ -100,13 +147,27 @@ class RunSampler:
             self._resolved = self._resolve(self.record)
         return self._resolved
 
+    def chosen_checkpoint(self) -> Path:
+        """The folder of the checkpoint the next sample comes from: the latest, or the
+        one at ``step`` (``NoSuchCheckpoint`` if there is none)."""
+        found = list_checkpoints(self.run.checkpoints_dir)
+        if self.step is None:
+            if not found:
+                raise RunDirError(f"{self.run.path} has no checkpoint yet")
+            return found[-1][1]
+        for step, directory in found:
+            if step == self.step:
+                return directory
+        steps = ", ".join(str(s) for s, _ in found) or "none yet"
+        raise NoSuchCheckpoint(
+            f"run {self.run.name} has no checkpoint at step {self.step} (its checkpoints: {steps})"
+        )
+
     def _ensure(self):
         from studio.core.engine import RNG_LOCK
         from studio.core.session import _build_trainer, _load_dataset
 
-        latest = self.run.latest_checkpoint()
-        if latest is None:
-            raise RunDirError(f"{self.run.path} has no checkpoint yet")
+        wanted = self.chosen_checkpoint()  # before building: a wrong step fails fast
         if self._trainer is None:
             import torch
 
@@ -119,25 +180,42 @@ class RunSampler:
                 self._trainer = _build_trainer(
                     source.spec, config, loaded, self._device, self.record.seed
                 )
-        if latest != self._loaded_from:
-            from studio.core.restore import restore_weights
+        if wanted != self._loaded_from:
+            self._loaded_from = None  # until the weights are in: a failure loads again
+            if self.step is None:
+                from studio.core.restore import restore_weights
 
-            # The newest intact checkpoint: a damaged newer one is passed over, and
-            # ``note`` says which and why.
-            chosen = restore_weights(self._trainer, self.run)
-            self._loaded_from = latest
-            self._loaded_step = chosen.step
-            self.note = chosen.note()
+                # The newest intact checkpoint: a damaged newer one is passed over, and
+                # ``note`` says which and why.
+                chosen = restore_weights(self._trainer, self.run)
+                self._loaded_step = chosen.step
+                self.note = chosen.note()
+            else:
+                # The user's pick: loaded as it is, a damaged one is an error.
+                self._load_exactly(wanted)
+                self._loaded_step = self.step
+                self.note = ""
+            self._loaded_from = wanted
         return self._trainer
 
+    def _load_exactly(self, directory: Path) -> None:
+        from studio.core.checkpoint import load_checkpoint
+        from studio.core.restore import load_model_state
+
+        trainer = self._trainer
+        weights, state = load_checkpoint(directory)
+        load_model_state(trainer, weights, state, directory.name, self.run)
+        trainer.load_weights({k: v.to(trainer.device) for k, v in weights.items()})
+
     def trainer(self):
-        """The trainer with the latest checkpoint's weights loaded (for exporters)."""
+        """The trainer with the chosen checkpoint's weights loaded (the latest unless
+        ``step`` is set): for exporters, and to load a checkpoint ahead of sampling."""
         return self._ensure()
 
     def sample(
         self, seed: int = 0, n: int | None = None, options: Any = None, **legacy: Any
     ) -> Sample:
-        """A sample from the latest checkpoint with a generator seeded by ``seed``.
+        """A sample from the chosen checkpoint with a generator seeded by ``seed``.
 
         ``legacy`` keywords (the 1.0 way: ``sample(seed=1, temperature=0.5)``) are
         merged into ``options``.
@@ -201,4 +279,11 @@ class RunSampler:
                 close()
 
 
-__all__ = ["Resolver", "RunSampler", "resolve_options"]
+__all__ = [
+    "CheckpointChoice",
+    "NoSuchCheckpoint",
+    "Resolver",
+    "RunSampler",
+    "checkpoint_choices",
+    "resolve_options",
+]

@@ -17,7 +17,8 @@ from studio.ui.layout_fit import CurrentPageStack
 NO_WIDGET = "This model has no sampling widget."
 NO_RUN_YET = (
     "<b>Nothing to sample from yet.</b> Press <b>Train</b> (F5), or double-click a run in "
-    "the Runs list: this tab then samples from the run's newest checkpoint (Generate)."
+    "the Runs list: this tab then samples from the run's newest checkpoint (Generate), "
+    "or from one it saved earlier (Checkpoint)."
 )
 Notify = Callable[[str, str, str], None]
 
