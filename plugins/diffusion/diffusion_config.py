@@ -86,7 +86,13 @@ class DiffusionOptions:
         help="ddpm: ancestral, T steps; ddim: any steps (eta); dpm++2m: fast ODE solver",
     )
     steps: int = param(50, min=1, max=4000, help="Denoising steps (ddpm: use T)")
-    eta: float = param(0.0, min=0.0, max=1.0, help="DDIM: 0 deterministic, 1 as noisy as DDPM")
+    eta: float = param(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="DDIM: 0 deterministic, 1 as noisy as DDPM",
+        active_when={"sampler": "ddim"},
+    )
     images: int = param(16, min=1, max=1024, help="How many images")
     clip: bool = param(True, help="Clip each step's guess of the clean image to [-1, 1]")
     output: str = param(
@@ -94,7 +100,13 @@ class DiffusionOptions:
         choices=("images", "trajectory"),
         help="images: the final images; trajectory: x_t at evenly chosen steps, a row each",
     )
-    frames: int = param(8, min=2, max=50, help="Trajectory: columns (steps shown)")
+    frames: int = param(
+        8,
+        min=2,
+        max=50,
+        help="Trajectory: columns (steps shown)",
+        active_when={"output": "trajectory"},
+    )
     stream_every: int = param(
         5, min=1, max=4000, help="Show the partial images every this many steps"
     )

@@ -85,7 +85,13 @@ class T2IOptions:
     )
     steps: int = param(50, min=1, max=1000, help="Denoising steps")
     sampler: str = param("ddim", choices=SAMPLERS, help="ddpm (ancestral), ddim or dpm++2m")
-    eta: float = param(0.0, min=0.0, max=1.0, help="DDIM: 0 deterministic, 1 as noisy as DDPM")
+    eta: float = param(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="DDIM: 0 deterministic, 1 as noisy as DDPM",
+        active_when={"sampler": "ddim"},
+    )
     images: int = param(8, min=1, max=256, help="Images to draw")
     rank: bool = param(False, help="Best CLIP score first (needs the run's clip file)")
     stream_every: int = param(

@@ -149,11 +149,14 @@ def studio_models() -> list[api.ModelSpec]:
         ),
         api.ModelSpec(
             id="cgan",
-            name="Conditional GAN (WGAN-GP)",
+            # The loss is a field of the form (the quick preset trains with bce): the
+            # name says what every setting has in common.
+            name="Conditional GAN",
             description=(
                 "Chapter 5: the class is fed to the generator and the critic, so you "
-                "choose the class of an image (or mix two); Wasserstein loss with "
-                "gradient penalty 10 and 5 critic steps per generator step (or BCE)."
+                "choose the class of an image (or mix two). Loss: wgan-gp (the book: "
+                "Wasserstein critic, gradient penalty 10, 5 critic steps per generator "
+                "step) or bce (the classic GAN loss, as the quick CPU preset)."
             ),
             dataset_kinds=("labelled-images",),
             config_class=CGANConfig,

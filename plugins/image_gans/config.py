@@ -113,10 +113,17 @@ class CGANConfig:
         choices=("wgan-gp", "bce"),
         help="wgan-gp: Wasserstein critic with gradient penalty; bce: the classic GAN loss",
     )
+    # The loss decides which of these count: the form greys them out for bce.
     critic_steps: int = param(
-        5, min=1, max=20, help="Critic updates per generator update (wgan-gp)"
+        5,
+        min=1,
+        max=20,
+        help="Critic updates per generator update",
+        active_when={"loss": "wgan-gp"},
     )
-    gp_weight: float = param(10.0, min=0.0, max=1000.0, help="Gradient penalty weight (wgan-gp)")
+    gp_weight: float = param(
+        10.0, min=0.0, max=1000.0, help="Gradient penalty weight", active_when={"loss": "wgan-gp"}
+    )
     lr: float = param(1e-4, min=1e-6, max=1.0, help="Adam learning rate, both networks")
     beta1: float = param(0.0, min=0.0, max=0.999, help="Adam beta1")
     beta2: float = param(0.9, min=0.0, max=0.9999, help="Adam beta2")

@@ -44,6 +44,8 @@ def _help(info: cfg.FieldInfo) -> str:
     elif info.min is not None:
         parts.append(f"at least {num(info.min)}")
     parts.append(f"default {info.default}")
+    if info.active_when:  # "used only when loss is wgan-gp"
+        parts.append(cfg.active_when_text(info))
     return "; ".join(parts)
 
 

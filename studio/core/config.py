@@ -8,6 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# ``active_when`` values: a field's condition, field name -> the values it is used for.
+Condition = Mapping[str, tuple[Any, ...]]
+
 
 def param(
     default: Any,
@@ -17,24 +20,50 @@ def param(
     max: float | None = None,
     choices: Sequence[Any] | None = None,
     label: str | None = None,
+    active_when: Mapping[str, Any] | None = None,
 ) -> Any:
     """A config field with what the UI form and the CLI need to present it.
+
+    ``active_when`` says the field is used only for some values of other fields:
+    ``{"loss": "wgan-gp"}`` (a value) or ``{"sampler": ("ddim", "ddpm")}`` (any of a
+    tuple); several fields must all match. The form greys the field out otherwise,
+    saying why ("used only when loss is wgan-gp"); its value is kept and passed on.
 
     Example::
 
         @dataclass
         class GANConfig:
             lr: float = param(1e-3, help="Adam learning rate", min=1e-6, max=1.0)
+            loss: str = param("bce", choices=("bce", "wgan-gp"))
+            gp_weight: float = param(10.0, min=0.0, active_when={"loss": "wgan-gp"})
     """
-    metadata = {"help": help, "min": min, "max": max, "choices": choices, "label": label}
+    metadata = {
+        "help": help,
+        "min": min,
+        "max": max,
+        "choices": choices,
+        "label": label,
+        "active_when": _condition(active_when),
+    }
     if isinstance(default, (list, dict, set)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def _condition(active_when: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]] | None:
+    """``active_when`` with each value made a tuple of the values allowed."""
+    if not active_when:
+        return None
+    return {
+        name: tuple(v) if isinstance(v, (tuple, list, set, frozenset)) else (v,)
+        for name, v in active_when.items()
+    }
+
+
 @dataclass(frozen=True)
 class FieldInfo:
-    """One config field, resolved for presentation."""
+    """One config field, resolved for presentation. ``active_when``: the other
+    fields' values it is used for (``None``: always), see ``param``."""
 
     name: str
     type: type
@@ -44,10 +73,30 @@ class FieldInfo:
     min: float | None
     max: float | None
     choices: tuple[Any, ...] | None
+    active_when: Condition | None = dataclasses.field(default=None, hash=False)
 
 
 def describe(config_class: type) -> list[FieldInfo]:
-    """The fields of a config dataclass, in order, with their resolved types."""
+    """The fields of a config dataclass, in order, with their resolved types.
+
+    ``TypeError`` for a field without a default or a wrong ``active_when``."""
+    infos = _describe(config_class)
+    _check_conditions(config_class, infos)
+    return infos
+
+
+def check_conditions(config_class: type) -> None:
+    """``TypeError`` naming the field when an ``active_when`` of ``config_class``
+    names no other field or a value that field cannot take (checked when a plugin
+    loads, so that its form never fails to build)."""
+    try:
+        infos = _describe(config_class)
+    except TypeError:  # reported where the fields are used, as before
+        return
+    _check_conditions(config_class, infos)
+
+
+def _describe(config_class: type) -> list[FieldInfo]:
     hints = typing.get_type_hints(config_class)
     out = []
     for f in dataclasses.fields(config_class):
@@ -74,9 +123,62 @@ def describe(config_class: type) -> list[FieldInfo]:
                 min=f.metadata.get("min"),
                 max=f.metadata.get("max"),
                 choices=tuple(choices) if choices else None,
+                active_when=f.metadata.get("active_when"),
             )
         )
     return out
+
+
+def _check_conditions(config_class: type, infos: list[FieldInfo]) -> None:
+    """``TypeError`` (the plugin author's mistake) for an ``active_when`` that names no
+    field, the field itself, or a value its field cannot take."""
+    by_name = {i.name: i for i in infos}
+    for info in infos:
+        for name, allowed in (info.active_when or {}).items():
+            where = f"{config_class.__name__}.{info.name}: active_when"
+            other = by_name.get(name)
+            if other is None or other is info:
+                raise TypeError(f"{where} names {name!r}, not another field")
+            for value in allowed:
+                try:
+                    ok = coerce(other, value) == value
+                except ConfigError:
+                    ok = False
+                if not ok:
+                    raise TypeError(f"{where}: {value!r} is not a value of {name}")
+
+
+def _matches(value: Any, allowed: tuple[Any, ...]) -> bool:
+    # A form holds a combo box's text ("3", "wgan-gp"): compare as text too.
+    return any(value == a or str(value) == str(a) for a in allowed)
+
+
+def is_active(info: FieldInfo, values: Mapping[str, Any]) -> bool:
+    """Whether ``info``'s field is used, given the fields' ``values`` (typed, or the
+    text a form holds); a controlling field missing from ``values`` counts as
+    matching."""
+    return all(
+        name not in values or _matches(values[name], allowed)
+        for name, allowed in (info.active_when or {}).items()
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def active_when_text(info: FieldInfo, labels: Mapping[str, str] | None = None) -> str:
+    """Why a field may be greyed out: ``"used only when loss is wgan-gp"`` (``""``
+    when it is always used). ``labels``: field name -> the name shown for it."""
+    parts = []
+    for name, allowed in (info.active_when or {}).items():
+        shown = (labels or {}).get(name, name)
+        values = [_shown(v) for v in allowed]
+        either = values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+        parts.append(f"{shown} is {either}")
+    return f"used only when {' and '.join(parts)}" if parts else ""
 
 
 class ConfigError(ValueError):

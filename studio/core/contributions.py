@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.core.config import check_conditions
+
 # Engine settings a preset may also set besides config fields: every EngineSettings field.
 from studio.core.settings import ENGINE_PRESET_KEYS
 
@@ -93,6 +95,13 @@ class ModelSpec:
             raise ContributionError(f"model {self.id}: trainer_factory must be callable")
         if not self.dataset_kinds:
             raise ContributionError(f"model {self.id}: dataset_kinds is empty")
+        for fields in (self.config_class, self.sample_options):
+            if fields is None:
+                continue
+            try:  # a wrong active_when: refused here, not when the form is built
+                check_conditions(fields)
+            except TypeError as exc:
+                raise ContributionError(f"model {self.id}: {exc}") from None
         names = {f.name for f in dataclasses.fields(self.config_class)}
         for preset, values in self.presets.items():
             unknown = set(values) - names - ENGINE_PRESET_KEYS

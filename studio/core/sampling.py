@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from studio.core.config import ConfigError, FieldInfo, coerce, describe
+from studio.core.config import ConfigError, FieldInfo, active_when_text, coerce, describe
 
 
 class SamplingCancelled(Exception):
@@ -115,9 +115,11 @@ def format_options_help(options_class: type | None, title: str = "") -> str:
             hi = "" if info.max is None else f"{info.max:g}"
             bits.append(f"range {lo}..{hi}")
         lines.append(f"  {info.name} ({'; '.join(bits)})")
-        if info.help:
+        condition = f"({active_when_text(info)})" if info.active_when else ""
+        text = f"{info.help} {condition}".strip()
+        if text:
             lines += textwrap.wrap(
-                info.help, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6
+                text, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6
             )
     return "\n".join(lines)
 

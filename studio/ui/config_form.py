@@ -50,6 +50,7 @@ class ConfigForm(QWidget):
         # Which preset a model opens on (None: its first); the window picks by device.
         self.choose_preset: Callable[[ModelSpec], str | None] | None = None
         self.editors: dict[str, tuple[cfg.FieldInfo, QWidget]] = {}
+        self.labels: dict[str, QLabel] = {}
         self.dataset_id = ""
         self.reader: str | None = None
         layout = QVBoxLayout(self)
@@ -110,14 +111,23 @@ class ConfigForm(QWidget):
         while self.model_form.rowCount():
             self.model_form.removeRow(0)
         self.editors.clear()
+        self.labels.clear()
         self.model_box.setTitle(spec.name)
-        for info in cfg.describe(spec.config_class):
+        infos = cfg.describe(spec.config_class)
+        names = {i.name: _lower_first(i.label) for i in infos}
+        for info in infos:
             editor = self._editor(info)
             label = QLabel(info.label)
-            label.setToolTip(info.help)
-            editor.setToolTip(info.help)
+            # A field used only for some values of another says so, greyed out or not.
+            condition = cfg.active_when_text(info, names)
+            tip = f"{info.help}\n({condition})" if info.help and condition else info.help
+            tip = tip or condition.capitalize()
+            label.setToolTip(tip)
+            editor.setToolTip(tip)
+            editor.setProperty("help", tip)  # a combo box's tooltip: its text, then this
             self.model_form.addRow(label, editor)
             self.editors[info.name] = (info, editor)
+            self.labels[info.name] = label
         self._write(self.engine_editors["steps"], spec.default_steps)
         self.preset.blockSignals(True)
         self.preset.clear()
@@ -251,12 +261,29 @@ class ConfigForm(QWidget):
         self.error.setText("")
         return config, settings
 
+    def is_active(self, name: str) -> bool:
+        """Whether config field ``name`` is used with the values in the form (a field
+        declared with ``active_when`` is greyed out otherwise)."""
+        return cfg.is_active(self.editors[name][0], self.raw_config())
+
+    def _update_active(self) -> None:
+        """Grey out the fields the other fields' values leave unused (``active_when``);
+        their values stay, and are passed on."""
+        values = self.raw_config()
+        for name, (info, editor) in self.editors.items():
+            if info.active_when:
+                on = cfg.is_active(info, values)
+                editor.setEnabled(on)
+                self.labels[name].setEnabled(on)
+
     def _update_command(self) -> None:
         """The same run from a shell: the model, its data, every engine setting that
         differs from the engine's default (and the steps), and every config value that
-        differs from the config's default."""
+        differs from the config's default. (Called after every change: it also greys
+        out the fields left unused.)"""
         if self.spec is None:
             return
+        self._update_active()
         parts = ["genai-studio-cli", "train", "--model", self.spec.id]
         if self.dataset_id:
             parts += ["--dataset", self.dataset_id]
@@ -285,6 +312,11 @@ def _form(box: QWidget) -> QFormLayout:
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     return form
+
+
+def _lower_first(label: str) -> str:
+    """ "Gp weight" -> "gp weight" (in a sentence), but "GPT size" stays."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _same(value: Any, default: Any) -> bool:

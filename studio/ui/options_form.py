@@ -2,7 +2,8 @@
 
 One editor per field: a check box for a bool, a combo box for choices, spin boxes for
 numbers (with the field's range), a line edit (or a text box) for a string. Labels
-and tooltips come from ``api.param``'s ``label`` and ``help``.
+and tooltips come from ``api.param``'s ``label`` and ``help``; a field declared with
+``active_when`` is greyed out while the fields it depends on leave it unused.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.config import FieldInfo
+from studio.core.config import FieldInfo, active_when_text, is_active
 from studio.core.sampling import build_options, describe_options
 
 _BIG = 1e9
@@ -57,8 +58,11 @@ class OptionsForm(QWidget):
         for info in self.infos:
             editor = self._make_editor(info, info.name in multiline)
             label = QLabel(info.label)
-            label.setToolTip(info.help)
-            editor.setToolTip(info.help)
+            condition = active_when_text(info)  # "used only when sampler is ddim"
+            tip = f"{info.help}\n({condition})" if info.help and condition else info.help
+            tip = tip or condition.capitalize()
+            label.setToolTip(tip)
+            editor.setToolTip(tip)
             self._editors[info.name] = editor
             self._labels[info.name] = label
             if info.name in multiline:
@@ -74,6 +78,8 @@ class OptionsForm(QWidget):
             if col == columns:
                 row, col = row + 1, 0
         self.set_values({i.name: i.default for i in self.infos})
+        self.changed.connect(self._update_active)
+        self._update_active()
 
     def _make_editor(self, info: FieldInfo, multiline: bool) -> QWidget:
         if info.choices:
@@ -113,6 +119,19 @@ class OptionsForm(QWidget):
         line = QLineEdit()
         line.textChanged.connect(self.changed)
         return line
+
+    def is_active(self, name: str) -> bool:
+        """Whether option ``name`` is used with the values shown (``active_when``)."""
+        info = next(i for i in self.infos if i.name == name)
+        return is_active(info, self.values())
+
+    def _update_active(self) -> None:
+        values = self.values()
+        for info in self.infos:
+            if info.active_when:
+                on = is_active(info, values)
+                self._editors[info.name].setEnabled(on)
+                self._labels[info.name].setEnabled(on)
 
     def editor(self, name: str) -> QWidget:
         """The editor of option ``name``."""
