@@ -15,6 +15,7 @@ from studio.api import param
 
 SHOW = ("reconstruct", "prior", "interpolate", "arithmetic", "map", "decode")
 MAX_ITEM = 10**7
+_DECODE = {"show": "decode"}  # the fields only ``show=decode`` uses (the form greys them)
 
 
 @dataclass
@@ -28,7 +29,13 @@ class AEOptions:
             "map: the held-out codes in 2-D; decode: the image of a point of the map"
         ),
     )
-    items: int = param(16, min=1, max=1024, help="reconstruct, prior: how many images")
+    items: int = param(
+        16,
+        min=1,
+        max=1024,
+        help="reconstruct, prior: how many images",
+        active_when={"show": ("reconstruct", "prior")},
+    )
     item_a: int = param(0, min=0, max=MAX_ITEM, help="Input a: a held-out image, by index")
     item_b: int = param(1, min=0, max=MAX_ITEM, help="Input b: a held-out image, by index")
     item_c: int = param(2, min=0, max=MAX_ITEM, help="Input c: a held-out image, by index")
@@ -38,9 +45,19 @@ class AEOptions:
     file_a: str = param("", help="Input a: an image file (instead of class_a and item_a)")
     file_b: str = param("", help="Input b: an image file (instead of class_b and item_b)")
     file_c: str = param("", help="Input c: an image file (instead of class_c and item_c)")
-    steps: int = param(8, min=2, max=64, help="interpolate: images in the strip")
-    map_x: float = param(0.0, min=-1e6, max=1e6, help="decode: x of the point on the map")
-    map_y: float = param(0.0, min=-1e6, max=1e6, help="decode: y of the point on the map")
+    steps: int = param(
+        8,
+        min=2,
+        max=64,
+        help="interpolate: images in the strip",
+        active_when={"show": "interpolate"},
+    )
+    map_x: float = param(
+        0.0, min=-1e6, max=1e6, help="decode: x of the point on the map", active_when=_DECODE
+    )
+    map_y: float = param(
+        0.0, min=-1e6, max=1e6, help="decode: y of the point on the map", active_when=_DECODE
+    )
 
 
 @dataclass
