@@ -38,6 +38,7 @@ from studio.ui.sample_gallery import SampleGallery
 from studio.ui.tasks import run_in_thread
 from studio.ui.window_explore import ExploreStack
 from studio.ui.window_export import export_run, exporters_for
+from studio.ui.window_focus import move_focus, window_regions
 from studio.ui.window_menu import WindowMenus, add_data_menu, pick_data_files
 from studio.ui.window_newcomer import Newcomer
 from studio.ui.window_plugins import PluginsController
@@ -215,6 +216,14 @@ class MainWindow(QMainWindow):
             lambda msg, details: self.notify("error", f"torch failed to load: {msg}", details),
             receiver=(self, self.form, self.form.device),
         )
+
+    # --- keyboard ------------------------------------------------------------------
+    def focus_regions(self) -> list[QWidget]:
+        """Where Tab goes, in order (window_focus)."""
+        return window_regions(self)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return move_focus(self, self.focus_regions(), next) or super().focusNextPrevChild(next)
 
     # --- the host side of the collaborators (WindowHost) ---------------------------
     @Slot(str, str, str)

@@ -1,5 +1,8 @@
 """The main window's toolbar: Add data, the model box, Train / Pause / Stop / Resume,
-Plugins; and which of them can work in each state."""
+Plugins; and which of them can work in each state.
+
+Every button takes the keyboard focus with Tab (a toolbar's buttons do not by
+default), Space or Enter presses it; Alt+M goes to the model box."""
 
 from __future__ import annotations
 
@@ -29,9 +32,11 @@ class MainToolbar(QToolBar):
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.add_data = self._action("Add data...", add_data)
         self.addSeparator()
-        self.addWidget(QLabel(" Model "))
+        label = QLabel(" &Model ")
+        self.addWidget(label)
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(220)
+        label.setBuddy(self.model_box)  # Alt+M
         self.addWidget(self.model_box)
         self.addSeparator()
         self.train = self._action("Train", train, "Ctrl+T")
@@ -47,6 +52,8 @@ class MainToolbar(QToolBar):
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
+        # Reachable with Tab (toolbar buttons take no focus by default).
+        self.widgetForAction(action).setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return action
 
     def set_state(
