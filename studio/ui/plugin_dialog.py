@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMenu,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import plugin_install as pi
+from studio import plugin_preview
 from studio.core.contributions import API_VERSION
 from studio.plugins import DISABLE_ENV, PluginManager, PluginRecord, disabled_from_env
 from studio.ui.plugin_installer import PluginInstaller
@@ -38,6 +40,9 @@ from studio.ui.plugin_installer import PluginInstaller
 COLUMNS = ["On", "Plugin", "Version", "Contract", "Status", "Source", "Contributes"]
 STATUS_COLUMN = COLUMNS.index("Status")
 SETTINGS_KEY = "plugins/disabled"
+# What each plugin contributed when it was last loaded, for when it is disabled.
+CONTRIBUTED_KEY = "plugins/contributed/"
+OFF = ("disabled", "safe mode")  # the statuses of a plugin that is not loaded
 
 
 def _status(rec: PluginRecord) -> str:
@@ -45,11 +50,20 @@ def _status(rec: PluginRecord) -> str:
 
 
 def _contributes(rec: PluginRecord) -> str:
-    return "; ".join(f"{k}: {', '.join(v)}" for k, v in rec.contributions.items())
+    return plugin_preview.text(rec.contributions)
 
 
-def describe(rec: PluginRecord) -> str:
-    """The details pane's text: where the plugin comes from, what it gives, its errors."""
+def _would(preview: plugin_preview.Preview) -> str:
+    """What a plugin that is off would contribute, for the table's column."""
+    if not preview.contributions:
+        return preview.unknown or "nothing"
+    when = f" ({preview.remembered})" if preview.remembered else ""
+    return f"if enabled{when}: {plugin_preview.text(preview.contributions)}"
+
+
+def describe(rec: PluginRecord, preview: plugin_preview.Preview | None = None) -> str:
+    """The details pane's text: where the plugin comes from, what it gives (or, when it
+    is off, would give: ``preview``, read here when not given), its errors."""
     lines = [f"{rec.name} {rec.version}".rstrip() + f": {_status(rec)}", f"Source: {rec.source}"]
     if rec.dist:
         lines.append(f"Distribution: {rec.dist}")
@@ -57,12 +71,17 @@ def describe(rec: PluginRecord) -> str:
         lines.append(f"Module: {rec.module}")
     contract = rec.api_version or "not read (not imported)"
     lines.append(f"Contract version: {contract} (this app provides {API_VERSION})")
-    nothing = (
-        "nothing while disabled (not imported: enable it to load what it contributes)"
-        if rec.status == "disabled"
-        else "nothing"
-    )
-    lines.append(f"Contributes: {_contributes(rec) or nothing}")
+    if rec.status in OFF:
+        preview = preview or plugin_preview.would_contribute(rec)
+        lines.append(f"Contributes: nothing while {rec.status}.")
+        if preview.contributions:
+            when = f" ({preview.remembered})" if preview.remembered else ""
+            lines.append(f"Enabled, it would contribute{when}:")
+            lines += [f"  {k}: {', '.join(v)}" for k, v in preview.contributions.items()]
+        else:
+            lines.append(f"What it would contribute is {preview.unknown or 'nothing'}.")
+    else:
+        lines.append(f"Contributes: {_contributes(rec) or 'nothing'}")
     if rec.status == "safe mode":
         lines.append("Not loaded: the app runs in safe mode (built-in plugins only).")
     if rec.name in disabled_from_env():
@@ -100,6 +119,7 @@ class PluginDialog(QDialog):
         self.plugin_dir = plugin_dir or pi.user_plugin_dir()
         self.installer = PluginInstaller(self)
         self.records: list[PluginRecord] = []
+        self.previews: dict[str, plugin_preview.Preview] = {}  # of the plugins that are off
         self._build()
         self.refresh()
 
@@ -114,6 +134,9 @@ class PluginDialog(QDialog):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        # Rows follow the columns' widths: the last column stretches when the dialog
+        # shows or resizes, and its wrapped text must keep the lines it needs then.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -185,6 +208,7 @@ class PluginDialog(QDialog):
         """Rebuild the table from the manager, keeping the selection."""
         selected = self.selected()
         self.records = list(self.manager.records.values())
+        self._read_previews()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.records))
         env = disabled_from_env()
@@ -204,7 +228,7 @@ class PluginDialog(QDialog):
                 rec.api_version,
                 _status(rec),
                 rec.source,
-                _contributes(rec),
+                _would(self.previews[rec.name]) if rec.name in self.previews else _contributes(rec),
             ]
             for col, text in enumerate(texts, start=1):
                 item = QTableWidgetItem(text)
@@ -224,6 +248,22 @@ class PluginDialog(QDialog):
             self.table.selectRow(row)
         self._show_details()
 
+    def _read_previews(self) -> None:
+        """What each plugin that is off would contribute (from its code when that may be
+        read, else from what it contributed when last loaded); remember what each
+        loaded plugin contributes, for a session where it is off."""
+        self.previews.clear()
+        for rec in self.records:
+            key = CONTRIBUTED_KEY + rec.name
+            if rec.status not in OFF:
+                if self.settings is not None and rec.ok and rec.contributions:
+                    self.settings.setValue(key, plugin_preview.to_remember(rec))
+                continue
+            preview = plugin_preview.would_contribute(rec)
+            if not preview.contributions and self.settings is not None:
+                preview = plugin_preview.from_remembered(self.settings.value(key)) or preview
+            self.previews[rec.name] = preview
+
     def selected(self) -> PluginRecord | None:
         rows = {i.row() for i in self.table.selectedItems()}
         return self.records[min(rows)] if rows and min(rows) < len(self.records) else None
@@ -235,7 +275,7 @@ class PluginDialog(QDialog):
 
     def _show_details(self) -> None:
         rec = self.selected()
-        self.details.setPlainText(describe(rec) if rec else "")
+        self.details.setPlainText(describe(rec, self.previews.get(rec.name)) if rec else "")
         removable = rec is not None and not rec.builtin and bool(rec.dist or rec.path)
         self.uninstall_button.setEnabled(removable and not self.installer.busy)
 
