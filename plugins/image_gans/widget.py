@@ -11,12 +11,16 @@ a worker thread, never on the GUI thread.
 
 The generated option editors for seeds, steps and spherical are placed in the
 explorer; the class options are pickers listing the run's class names (or codes),
-which the ``RunHandle`` gives, so the generated form itself stays hidden.
+which the ``RunHandle`` gives, so the generated form itself stays hidden. Before a run
+is open the pickers are off, and a note says when they fill. A batch of one class, or
+of a mix of two, is captioned with it ("mix: 30% class 3 + 70% class 8").
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -45,7 +49,24 @@ from .config import code_names
 EVERY_CLASS = "every class"
 EVERY_CODE = "every code"
 NO_MIX = "no mix"
+NO_RUN_CLASSES = (
+    "The classes are listed once a run is open: train the model, or open a run from the Runs list."
+)
+UNLISTED_CLASSES = "Generate once to list the classes of the run's data."
 STRIP_PIXELS = 96  # each explorer image is shown this many pixels wide
+BATCH = 64  # images in a batch, at first (a model with classes: a multiple of them)
+WIDEST_ROW = 12  # a class's images are split into rows of at most this many
+
+
+def class_columns(labels: list[str]) -> int | None:
+    """Columns that give each class whole rows (labelled once, at the row's start)
+    when a batch lists its classes in runs of one length, as "every class" draws
+    them; ``None`` otherwise."""
+    runs = [len(list(group)) for _, group in itertools.groupby(labels)]
+    if len(runs) < 2 or len(set(runs)) != 1:
+        return None
+    columns = max(c for c in range(1, min(runs[0], WIDEST_ROW) + 1) if runs[0] % c == 0)
+    return columns if columns > 1 else None
 
 
 def to_pixmap(image: np.ndarray, side: int) -> QPixmap:
@@ -107,9 +128,10 @@ class ImageGANWidget(SamplingWidget):
         self.conditional = context.model.id == "cgan"
         self.label_widgets: list[QWidget] = []  # shown only when conditional
         self._mode = "batch"  # what the pending request is: batch | explore
+        self._asked = ""  # the pending batch's class or mix, as its caption says it
         self.classes: list[str] = []
 
-        self.count = QSpinBox(minimum=1, maximum=256, value=64)
+        self.count = QSpinBox(minimum=1, maximum=256, value=BATCH)
         self.count.setToolTip("Images in the batch (every class: spread over the classes)")
         self.controls.insertWidget(2, QLabel("Images"))
         self.controls.insertWidget(3, self.count)
@@ -140,6 +162,10 @@ class ImageGANWidget(SamplingWidget):
             self.label_widgets.append(w)
         class_row.addStretch(1)
         self.layout().insertLayout(1, class_row)
+        # Why the pickers are off (no run yet, or classes not known until a batch).
+        self.class_note = QLabel(NO_RUN_CLASSES)
+        self.class_note.setWordWrap(True)
+        self.layout().insertWidget(2, self.class_note)
 
         # --- views -----------------------------------------------------------------
         self.view = ImagesView()
@@ -174,6 +200,7 @@ class ImageGANWidget(SamplingWidget):
             grid.addWidget(QLabel(f"{name}: seed"), 0, 2 * col)
             grid.addWidget(spin, 0, 2 * col + 1)
             combo = QComboBox()
+            combo.setPlaceholderText("no classes yet")
             self.class_boxes[name] = combo
             title = QLabel("class")
             self.explorer_titles.append(title)
@@ -213,6 +240,7 @@ class ImageGANWidget(SamplingWidget):
     def _show_label_widgets(self) -> None:
         for w in self.label_widgets:
             w.setVisible(self.conditional)
+        self._update_class_note()
         noun = "Code" if self._codes() else "Class"
         self.class_title.setText(noun)
         for title in self.explorer_titles:
@@ -221,6 +249,7 @@ class ImageGANWidget(SamplingWidget):
     def _fill_classes(self, classes: list[str]) -> None:
         """List ``classes`` in every class picker (kept if they have not changed)."""
         if classes == self.classes and self.class_box.count():
+            self._update_class_note()
             return
         self.classes = list(classes)
         self.class_box.clear()
@@ -234,8 +263,20 @@ class ImageGANWidget(SamplingWidget):
             combo.addItems(self.classes)
             if self.classes:
                 combo.setCurrentIndex(min(i, len(self.classes) - 1))
-        if self.conditional and not self.classes:
-            self.class_box.setToolTip("Generate once to list the classes of the run's data")
+        if self.classes and self.count.value() == BATCH:  # as many of every class
+            k = len(self.classes)
+            self.count.setValue(min(self.count.maximum(), k * math.ceil(BATCH / k)))
+        self._update_class_note()
+
+    def _update_class_note(self) -> None:
+        """Pickers on only with classes to pick; else the note says when they fill."""
+        known = bool(self.classes)
+        self.class_box.setEnabled(known)
+        for combo in self.class_boxes.values():
+            combo.setEnabled(known)
+        self._update_mix_enabled()
+        self.class_note.setText(NO_RUN_CLASSES if self.run is None else UNLISTED_CLASSES)
+        self.class_note.setVisible(self.conditional and not known)
 
     @staticmethod
     def codes_of(run: RunHandle | None) -> int:
@@ -258,8 +299,8 @@ class ImageGANWidget(SamplingWidget):
             self._fill_classes(code_names(codes))
             self._show_label_widgets()
             self._update_mix_enabled()
-        elif run is not None:
-            self._fill_classes(run.class_names or [])
+        else:
+            self._fill_classes((run.class_names or []) if run is not None else [])
 
     def _set_explorer_enabled(self, on: bool) -> None:
         self.interpolate_button.setEnabled(on)
@@ -296,8 +337,25 @@ class ImageGANWidget(SamplingWidget):
                 values[f"label_{name}"] = combo.currentText()
         return dataclasses.replace(self.options_form.options(), **values)
 
+    def batch_caption(self) -> str:
+        """The class or the mix a batch is asked of, as its caption says it ("class 4",
+        "mix: 70% class 4 + 30% class 9"; "" for every class)."""
+        if not self.conditional or self.class_box.currentIndex() <= 0:
+            return ""
+
+        def name(label: str) -> str:
+            return f"class {label}" if label.isdigit() else label
+
+        first = name(self.class_box.currentText())
+        if self.mix_box.currentIndex() <= 0:
+            return first
+        w = self.mix_slider.value()
+        return f"mix: {w}% {first} + {100 - w}% {name(self.mix_box.currentText())}"
+
     # --- requests --------------------------------------------------------------------
     def generate(self) -> None:
+        if self.run is not None and not self.busy:
+            self._asked = self.batch_caption()
         self._request("batch", self.current_options, n=self.count.value())
 
     def interpolate(self) -> None:
@@ -343,4 +401,9 @@ class ImageGANWidget(SamplingWidget):
             return
         if self.conditional and sample.labels and self.class_box.currentIndex() <= 0:
             self._fill_classes(list(dict.fromkeys(sample.labels)))
+            columns = class_columns([str(x) for x in sample.labels])
+            if columns and not sample.columns:  # every class: a row (or rows) each
+                sample = dataclasses.replace(sample, columns=columns)
         self.view.show_sample(sample)
+        if self._asked:  # one class or a mix: said once, not under every image
+            self.view.caption.setText(f"{self._asked} ({len(sample.images)} images)")

@@ -151,11 +151,24 @@ def image_to_qimage(img: np.ndarray) -> QImage:
     return QImage(img.data, w, h, w * c, fmt).copy()
 
 
+def row_labels(labels: list[str], columns: int, n: int) -> list[str]:
+    """One label per row when the images of each row share one and the rows differ
+    (the conditional GAN's preview: a class a row), else ``[]``."""
+    if len(labels) < n or columns < 2 or n <= columns:
+        return []
+    rows = [labels[i : min(i + columns, n)] for i in range(0, n, columns)]
+    if any(len(set(row)) != 1 for row in rows) or len({row[0] for row in rows}) < 2:
+        return []
+    return [row[0] for row in rows]
+
+
 class ImagesView(SampleView):
     """A batch of images in ``Images.columns`` columns (default: about sqrt(N)), each
     captioned with its ``Images.labels`` entry, scaled with nearest-neighbour to stay
-    crisp. After ``show_sample``, ``shown_columns`` and ``shown_captions`` say what
-    is drawn."""
+    crisp. Labels shared by each row are written once at the row's start (a class a
+    row); a label shared by every image goes in the caption line. After
+    ``show_sample``, ``shown_columns``, ``shown_captions`` and ``shown_row_labels``
+    say what is drawn."""
 
     TARGET = 512  # about how wide the grid is drawn, in pixels
     PAD = 4
@@ -170,6 +183,7 @@ class ImagesView(SampleView):
         self._layout.addWidget(self.caption)
         self.shown_columns = 0
         self.shown_captions: list[str] = []
+        self.shown_row_labels: list[str] = []
         self.shown_scale = 0
         self._sample: Images | None = None
 
@@ -181,7 +195,9 @@ class ImagesView(SampleView):
         cols = sample.grid_columns()
         self._render()
         self.shown_columns, self.shown_captions = cols, labels[: len(imgs)]
-        self._caption(sample, f"{len(imgs)} images")
+        self.shown_row_labels = row_labels(labels, cols, len(imgs))
+        shared = f": {labels[0]}" if len(imgs) > 1 and len(set(labels)) == 1 else ""
+        self._caption(sample, f"{len(imgs)} images{shared}")
 
     def _room(self) -> tuple[int, int]:
         """The pixels the grid may fill (TARGET wide before the view is laid out)."""
@@ -198,7 +214,10 @@ class ImagesView(SampleView):
         imgs = np.asarray(sample.images, dtype=np.uint8)
         labels = [str(x) for x in sample.labels or []]
         cols = sample.grid_columns()
-        if not labels:
+        by_row = row_labels(labels, cols, len(imgs))
+        if by_row:
+            self.label.setPixmap(self._row_labelled(imgs, by_row, cols))
+        elif not labels or (len(imgs) > 1 and len(set(labels)) == 1):  # shared: in caption
             grid = sample.grid(cols)
             pix = QPixmap.fromImage(image_to_qimage(grid))
             width, height = self._room()
@@ -211,6 +230,38 @@ class ImagesView(SampleView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._render()
+
+    def _row_labelled(self, imgs: np.ndarray, names: list[str], cols: int) -> QPixmap:
+        """The images in ``cols`` columns, each row's label once at its left."""
+        n, h, w, _ = imgs.shape
+        metrics = QFontMetrics(self.font())
+        label_w = min(max(metrics.horizontalAdvance(t) for t in names), 160) + 2 * self.PAD
+        width, height = self._room()
+        fit = min(
+            (width - label_w) // max(1, cols * (w + self.PAD)),
+            height // max(1, len(names) * (h + self.PAD)),
+        )
+        scale = self.shown_scale = max(1, min(8, fit))
+        cell_w, cell_h = w * scale, h * scale
+        pix = QPixmap(
+            label_w + cols * (cell_w + self.PAD) + self.PAD,
+            len(names) * (cell_h + self.PAD) + self.PAD,
+        )
+        pix.fill(QColor("white"))
+        painter = QPainter(pix)
+        painter.setPen(QColor("black"))
+        for r, name in enumerate(names):
+            y = self.PAD + r * (cell_h + self.PAD)
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, label_w - self.PAD)
+            align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(QRect(0, y, label_w - self.PAD, cell_h), align, text)
+        for i in range(n):
+            r, c = divmod(i, cols)
+            x = label_w + self.PAD + c * (cell_w + self.PAD)
+            y = self.PAD + r * (cell_h + self.PAD)
+            painter.drawImage(x, y, image_to_qimage(imgs[i]).scaled(cell_w, cell_h))
+        painter.end()
+        return pix
 
     def _captioned(self, imgs: np.ndarray, labels: list[str], cols: int) -> QPixmap:
         """The images in ``cols`` columns with each label written under its image."""
