@@ -86,7 +86,7 @@ _QUICK_GPT = {
     "lr": 1e-3,
     "min_lr": 1e-4,
     "warmup_steps": 100,
-    "decay_steps": 2000,
+    "decay_steps": 0,  # the decay ends at the run's last step, whatever Steps is
     "steps": 2000,
     "sample_every": 250,
     "validate_every": 250,
@@ -169,7 +169,7 @@ def studio_models() -> list[api.ModelSpec]:
                     "lr": 3e-3,
                     "min_lr": 3e-4,
                     "warmup_steps": 50,
-                    "decay_steps": 2000,
+                    "decay_steps": 0,  # follows Steps
                     "steps": 2000,
                     "sample_every": 250,
                     "validate_every": 250,
@@ -229,7 +229,7 @@ def studio_models() -> list[api.ModelSpec]:
                     "lr": 2e-3,
                     "min_lr": 2e-4,
                     "warmup_steps": 30,
-                    "decay_steps": 600,
+                    "decay_steps": 0,  # follows Steps
                     "steps": 600,
                     "sample_every": 100,
                     "validate_every": 100,
@@ -245,7 +245,7 @@ def studio_models() -> list[api.ModelSpec]:
                     "lr": 5e-5,
                     "min_lr": 5e-6,
                     "warmup_steps": 100,
-                    "decay_steps": 3000,
+                    "decay_steps": 0,  # follows Steps
                     "weight_decay": 0.01,
                     "steps": 3000,
                     "sample_every": 250,

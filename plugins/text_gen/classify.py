@@ -22,7 +22,7 @@ from studio.api import GPT, GPTShape
 
 from . import tokenization
 from .config import SIZES, ClassifySampleOptions
-from .trainer import adamw, scheduler
+from .trainer import adamw, scheduler, step_schedule
 
 SPLIT_SEED = 0
 
@@ -159,7 +159,7 @@ class ClassifierTrainer(api.Trainer):
         logits = self.logits(ids, lengths)
         loss = F.cross_entropy(logits, y)
         self.optimize(loss, self.opt, clip=self.config.grad_clip or None)
-        self.sched.step()
+        step_schedule(self.sched, self)
         out: dict[str, Any] = {
             "loss": loss.detach(),
             "accuracy": (logits.argmax(-1) == y).float().mean().detach(),

@@ -29,6 +29,12 @@ SIZE_CHOICES = ("custom", *SIZES)
 # validate_every replaces it (the key is mapped there when such a run resumes).
 MOVED_TO_ENGINE = {"val_every": "validate_every"}
 
+# 0 ties the schedule to the run's length: changing Steps moves the decay's end with it.
+_DECAY_HELP = (
+    "Cosine decay ends at this step (0: at the run's last step, so it follows Steps; "
+    "a run continued to more steps stretches it)"
+)
+
 _PRETRAINED_HELP = (
     "Folder of a GPT-2 checkpoint in the Hugging Face layout (config.json, "
     "model.safetensors, vocab.json, merges.txt) to start from; empty: from scratch"
@@ -62,7 +68,7 @@ class GPTConfig:
     lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
     min_lr: float = param(1e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
     warmup_steps: int = param(100, min=0, max=1_000_000, help="Linear warm-up steps")
-    decay_steps: int = param(2000, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    decay_steps: int = param(0, min=0, max=10_000_000, help=_DECAY_HELP)
     beta1: float = param(0.9, min=0.0, max=0.9999, help="AdamW beta1")
     beta2: float = param(0.99, min=0.0, max=0.99999, help="AdamW beta2")
     weight_decay: float = param(0.1, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
@@ -96,7 +102,7 @@ class LSTMConfig:
     lr: float = param(2e-3, min=1e-7, max=1.0, help="Peak Adam learning rate")
     min_lr: float = param(2e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
     warmup_steps: int = param(50, min=0, max=1_000_000, help="Linear warm-up steps")
-    decay_steps: int = param(3000, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    decay_steps: int = param(0, min=0, max=10_000_000, help=_DECAY_HELP)
     beta1: float = param(0.9, min=0.0, max=0.9999, help="Adam beta1")
     beta2: float = param(0.999, min=0.0, max=0.99999, help="Adam beta2")
     weight_decay: float = param(0.0, min=0.0, max=10.0, help="Weight decay (matrices)")
@@ -131,7 +137,7 @@ class ClassifierConfig:
     lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
     min_lr: float = param(1e-4, min=0.0, max=1.0, help="Learning rate at the end of the decay")
     warmup_steps: int = param(30, min=0, max=1_000_000, help="Linear warm-up steps")
-    decay_steps: int = param(600, min=1, max=10_000_000, help="Cosine decay ends at this step")
+    decay_steps: int = param(0, min=0, max=10_000_000, help=_DECAY_HELP)
     weight_decay: float = param(0.01, min=0.0, max=10.0, help="AdamW weight decay (matrices)")
     grad_clip: float = param(1.0, min=0.0, max=100.0, help="Gradient norm clip (0: none)")
     val_fraction: float = param(0.2, min=0.05, max=0.5, help="Held-out share of each class")
@@ -146,7 +152,11 @@ class TextSampleOptions:
     prompt: str = param("", help="Text to continue (empty: start of a line)")
     max_new_tokens: int = param(200, min=1, max=4096, help="How many tokens to generate")
     temperature: float = param(
-        0.8, min=0.0, max=5.0, help="Higher: more surprising text; 0: always the likeliest token"
+        0.8,
+        min=0.0,
+        max=5.0,
+        help="Higher: more surprising text; 0: always the likeliest token (greedy "
+        "decoding, which tends to repeat itself)",
     )
     top_k: int = param(0, min=0, max=100_000, help="Sample among the k likeliest tokens (0: all)")
     top_p: float = param(

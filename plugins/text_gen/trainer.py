@@ -27,18 +27,24 @@ from .config import SIZES, TextSampleOptions
 
 class WarmupCosine:
     """nanoGPT's schedule as a LambdaLR factor: linear warm-up over ``warmup`` steps,
-    cosine decay to ``min_lr`` at ``decay`` steps, ``min_lr`` after. A class (not a
-    lambda) so the scheduler's state dict stays plain data."""
+    cosine decay to ``min_lr`` at ``decay`` steps, ``min_lr`` after. ``decay`` 0: the
+    decay ends at ``run_steps``, the run's length, which the trainer keeps up to date
+    (unknown, 0: no decay). A class (not a lambda) so the scheduler's state dict stays
+    plain data."""
 
     def __init__(self, lr: float, min_lr: float, warmup: int, decay: int) -> None:
         self.lr, self.min_lr, self.warmup, self.decay = lr, min_lr, warmup, decay
+        self.run_steps = 0
 
     def rate(self, it: int) -> float:
         if it < self.warmup:
             return self.lr * (it + 1) / (self.warmup + 1)
-        if it > self.decay:
+        end = self.decay or self.run_steps
+        if not end:
+            return self.lr
+        if it > end:
             return self.min_lr
-        ratio = (it - self.warmup) / max(1, self.decay - self.warmup)
+        ratio = (it - self.warmup) / max(1, end - self.warmup)
         coeff = 0.5 * (1.0 + math.cos(math.pi * min(1.0, ratio)))
         return self.min_lr + coeff * (self.lr - self.min_lr)
 
@@ -65,6 +71,16 @@ def adamw(
 def scheduler(opt: torch.optim.Optimizer, config: Any) -> torch.optim.lr_scheduler.LambdaLR:
     rule = WarmupCosine(config.lr, config.min_lr, config.warmup_steps, config.decay_steps)
     return torch.optim.lr_scheduler.LambdaLR(opt, rule)
+
+
+def step_schedule(sched: torch.optim.lr_scheduler.LambdaLR, trainer: api.Trainer) -> None:
+    """Step the schedule. One whose decay follows the run (``decay_steps`` 0) ends at
+    the run's length as the engine gives it now (``Trainer.total_steps``): a run
+    continued to more steps stretches its decay to the new end."""
+    for rule in sched.lr_lambdas:
+        if isinstance(rule, WarmupCosine):
+            rule.run_steps = int(getattr(trainer, "total_steps", 0) or 0)
+    sched.step()
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
@@ -167,7 +183,7 @@ class LMTrainer(api.Trainer):
         with self.autocast():
             loss = self.loss(x, y)
         self.optimize(loss, self.opt, clip=self.config.grad_clip or None)
-        self.sched.step()
+        step_schedule(self.sched, self)
         # Validation runs at the engine's validate_every (a run setting), not here.
         return {"loss": loss.detach()}
 

@@ -112,6 +112,7 @@ class Engine:
         # The run folder's ``RunLock``, held from construction until ``run()`` ends.
         self._lock = lock
         self.device = trainer.device
+        trainer.total_steps = self.total_steps  # a schedule may end with the run
         trainer.amp_dtype = resolve_precision(precision, self.device)
         if precision == "fp16":
             trainer.scaler = torch.amp.GradScaler(self.device.type)

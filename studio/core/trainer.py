@@ -57,6 +57,9 @@ class Trainer:
         self.amp_dtype: torch.dtype | None = None  # set by the engine
         self.scaler: torch.amp.GradScaler | None = None  # set by the engine for fp16
         self.distributed = False  # set by the engine under torchrun: average gradients
+        # The run's target step count, set by the engine (0: not known, e.g. sampling);
+        # a schedule may end with the run (the text models' decay_steps 0).
+        self.total_steps = 0
         # The health monitor's gradient norm (studio.core.health): measured in
         # ``optimize`` every N calls when the engine sets N (0: never).
         self.grad_norm_every = 0
