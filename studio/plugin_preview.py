@@ -40,6 +40,7 @@ class Preview:
     contributions: dict[str, list[str]] = field(default_factory=dict)
     unknown: str = ""
     remembered: str = ""  # "as of version X": read from the last time it was loaded
+    api_version: str = ""  # the contract version its hook module declares, when read
 
 
 def _plugin_object(record: Any) -> Any | None:
@@ -80,7 +81,7 @@ def would_contribute(record: Any) -> Preview:
             ids = [str(getattr(item, "id", "?")) for item in items]
             if ids:
                 out.setdefault(key, []).extend(ids)
-    return Preview(contributions=out)
+    return Preview(contributions=out, api_version=str(getattr(plugin, "STUDIO_API", "") or ""))
 
 
 def to_remember(record: Any) -> str:

@@ -69,10 +69,12 @@ def describe(rec: PluginRecord, preview: plugin_preview.Preview | None = None) -
         lines.append(f"Distribution: {rec.dist}")
     if rec.module:
         lines.append(f"Module: {rec.module}")
-    contract = rec.api_version or "not read (not imported)"
+    off = rec.status in OFF
+    preview = (preview or plugin_preview.would_contribute(rec)) if off else None
+    read = preview.api_version if preview is not None else ""
+    contract = rec.api_version or (f"{read}, read without enabling it" if read else "not read")
     lines.append(f"Contract version: {contract} (this app provides {API_VERSION})")
-    if rec.status in OFF:
-        preview = preview or plugin_preview.would_contribute(rec)
+    if preview is not None:
         lines.append(f"Contributes: nothing while {rec.status}.")
         if preview.contributions:
             when = f" ({preview.remembered})" if preview.remembered else ""
@@ -225,7 +227,7 @@ class PluginDialog(QDialog):
             texts = [
                 rec.name,
                 rec.version,
-                rec.api_version,
+                rec.api_version or self._preview(rec).api_version,
                 _status(rec),
                 rec.source,
                 _would(self.previews[rec.name]) if rec.name in self.previews else _contributes(rec),
@@ -247,6 +249,9 @@ class PluginDialog(QDialog):
         if self.records:
             self.table.selectRow(row)
         self._show_details()
+
+    def _preview(self, rec: PluginRecord) -> plugin_preview.Preview:
+        return self.previews.get(rec.name) or plugin_preview.Preview()
 
     def _read_previews(self) -> None:
         """What each plugin that is off would contribute (from its code when that may be

@@ -44,6 +44,7 @@ def test_a_disabled_builtin_says_what_it_would_contribute(qtbot):
     assert "gan-shape" not in manager.models  # nothing was enabled by looking
     text = describe(record)
     assert "Contributes: nothing while disabled." in text
+    assert "Contract version: 1.1, read without enabling it" in text
     assert "Enabled, it would contribute:" in text
     assert "  models: gan-shape, gan-numbers" in text
     assert "  datasets: exponential-curve, multiples-of-5" in text
