@@ -243,12 +243,11 @@ class DiffusionTrainer(api.Trainer):
         """The digit judge's scores of generated images (empty for other data)."""
         if not self.judges_digits() or len(x) < 2:
             return {}
-        images = x.detach().float().clamp(-1, 1).cpu()
-        if images.shape[-1] != 32:
-            images = F.interpolate(images, size=(32, 32), mode="bilinear", antialias=True)
+        # Judged against real digits at this model's resolution, by a judge trained
+        # on them: at 8x8 even real digits look blurred once brought back to 32x32.
         # The judge trains on first use (once per process): the engine draws previews
         # without autograd, which its training needs.
         with torch.enable_grad():
-            judge = api.judge.load_judge("digits")
-        scores = judge.score_images(images)
+            judge = api.judge.load_judge("digits", size=x.shape[-1])
+        scores = judge.score_images(api.judge.for_judge(x))
         return {k: scores[k] for k in ("recognised", "classes_covered", "frechet")}
