@@ -93,7 +93,11 @@ class DCGANConfig:
         ),
     )
     code_weight: float = param(
-        1.0, min=0.0, max=100.0, help="Weight of the code-reading loss (InfoGAN's lambda)"
+        1.0,
+        min=0.0,
+        max=100.0,
+        help="Weight of the code-reading loss (InfoGAN's lambda)",
+        active_when={"codes": range(1, 101)},
     )
     preview_images: int = param(
         64,

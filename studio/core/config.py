@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# ``active_when`` values: a field's condition, field name -> the values it is used for.
-Condition = Mapping[str, tuple[Any, ...]]
+# ``active_when`` values: a field's condition, field name -> the values it is used for
+# (a tuple, or a range of ints).
+Condition = Mapping[str, tuple[Any, ...] | range]
 
 
 def param(
@@ -25,9 +26,10 @@ def param(
     """A config field with what the UI form and the CLI need to present it.
 
     ``active_when`` says the field is used only for some values of other fields:
-    ``{"loss": "wgan-gp"}`` (a value) or ``{"sampler": ("ddim", "ddpm")}`` (any of a
-    tuple); several fields must all match. The form greys the field out otherwise,
-    saying why ("used only when loss is wgan-gp"); its value is kept and passed on.
+    ``{"loss": "wgan-gp"}`` (a value), ``{"sampler": ("ddim", "ddpm")}`` (any of a
+    tuple) or ``{"codes": range(1, 101)}`` (an int in a range); several fields must
+    all match. The form greys the field out otherwise, saying why ("used only when
+    loss is wgan-gp"); its value is kept and passed on.
 
     Example::
 
@@ -50,14 +52,20 @@ def param(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def _condition(active_when: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]] | None:
-    """``active_when`` with each value made a tuple of the values allowed."""
+def _condition(active_when: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...] | range] | None:
+    """``active_when`` with each value made a tuple of the values allowed (a range
+    stays a range)."""
     if not active_when:
         return None
-    return {
-        name: tuple(v) if isinstance(v, (tuple, list, set, frozenset)) else (v,)
-        for name, v in active_when.items()
-    }
+    return {name: _allowed(v) for name, v in active_when.items()}
+
+
+def _allowed(value: Any) -> tuple[Any, ...] | range:
+    if isinstance(value, range):
+        return value
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return tuple(value)
+    return (value,)
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,10 @@ def _check_conditions(config_class: type, infos: list[FieldInfo]) -> None:
             other = by_name.get(name)
             if other is None or other is info:
                 raise TypeError(f"{where} names {name!r}, not another field")
-            for value in allowed:
+            if isinstance(allowed, range) and (not allowed or other.type is not int):
+                raise TypeError(f"{where}: {allowed!r} is not a range of values of {name}")
+            ends = (allowed[0], allowed[-1]) if isinstance(allowed, range) else allowed
+            for value in ends:
                 try:
                     ok = coerce(other, value) == value
                 except ConfigError:
@@ -148,7 +159,12 @@ def _check_conditions(config_class: type, infos: list[FieldInfo]) -> None:
                     raise TypeError(f"{where}: {value!r} is not a value of {name}")
 
 
-def _matches(value: Any, allowed: tuple[Any, ...]) -> bool:
+def _matches(value: Any, allowed: tuple[Any, ...] | range) -> bool:
+    if isinstance(allowed, range):
+        try:
+            return int(value) in allowed  # a spin box's int, or a form's text "3"
+        except (TypeError, ValueError):
+            return False
     # A form holds a combo box's text ("3", "wgan-gp"): compare as text too.
     return any(value == a or str(value) == str(a) for a in allowed)
 
@@ -175,6 +191,9 @@ def active_when_text(info: FieldInfo, labels: Mapping[str, str] | None = None) -
     parts = []
     for name, allowed in (info.active_when or {}).items():
         shown = (labels or {}).get(name, name)
+        if isinstance(allowed, range):
+            parts.append(f"{shown} is {allowed[0]} to {allowed[-1]}")
+            continue
         values = [_shown(v) for v in allowed]
         either = values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
         parts.append(f"{shown} is {either}")

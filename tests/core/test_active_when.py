@@ -21,6 +21,8 @@ class LossConfig:
     gp_weight: float = api.param(10.0, min=0.0, active_when={"loss": "wgan-gp"})
     margin: float = api.param(1.0, active_when={"loss": ("hinge", "wgan-gp"), "channels": 3})
     strength: float = api.param(0.5, active_when={"augment": True})
+    codes: int = api.param(0, min=0, max=100)
+    code_weight: float = api.param(1.0, active_when={"codes": range(1, 101)})
 
 
 def infos() -> dict[str, cfg.FieldInfo]:
@@ -45,6 +47,11 @@ def test_a_field_is_active_for_the_values_declared_typed_or_as_text():
     assert not cfg.is_active(fields["margin"], {"loss": "bce", "channels": 3})
     assert cfg.is_active(fields["strength"], {"augment": True})
     assert not cfg.is_active(fields["strength"], {"augment": False})
+    # a range of ints: a spin box's value, or text
+    assert not cfg.is_active(fields["code_weight"], {"codes": 0})
+    assert cfg.is_active(fields["code_weight"], {"codes": 10})
+    assert cfg.is_active(fields["code_weight"], {"codes": "100"})
+    assert not cfg.is_active(fields["code_weight"], {"codes": "many"})
 
 
 def test_the_reason_reads_as_a_sentence():
@@ -55,6 +62,7 @@ def test_the_reason_reads_as_a_sentence():
         == "used only when loss is hinge or wgan-gp and colour channels is 3"
     )
     assert cfg.active_when_text(fields["strength"]) == "used only when augment is on"
+    assert cfg.active_when_text(fields["code_weight"]) == "used only when codes is 1 to 100"
     assert cfg.active_when_text(fields["loss"]) == ""
 
 
@@ -92,6 +100,14 @@ def test_a_wrong_condition_is_refused_when_the_plugin_loads():
         _spec(NoSuchValue).validate()
     with pytest.raises(TypeError, match="'wgan' is not a value of loss"):
         cfg.describe(NoSuchValue)
+
+    @dataclass
+    class OutOfRange:
+        codes: int = api.param(0, min=0, max=100)
+        code_weight: float = api.param(1.0, active_when={"codes": range(1, 1000)})
+
+    with pytest.raises(ContributionError, match="999 is not a value of codes"):
+        _spec(OutOfRange).validate()
     _spec(LossConfig).validate()
 
 
@@ -115,3 +131,7 @@ def test_the_conditional_gan_is_named_for_what_it_is_and_greys_wgan_fields():
     assert not cfg.is_active(fields["critic_steps"], quick)
     assert not cfg.is_active(fields["gp_weight"], quick)
     assert cfg.is_active(fields["gp_weight"], spec.presets["book"])
+    dcgan = next(s for s in studio_models() if s.id == "dcgan")
+    infogan = {i.name: i for i in cfg.describe(dcgan.config_class)}["code_weight"]
+    assert not cfg.is_active(infogan, {"codes": 0})  # the book: no codes
+    assert cfg.is_active(infogan, {"codes": 10})

@@ -49,6 +49,18 @@ def test_the_conditional_gan_form_greys_out_what_its_loss_ignores(qtbot, plugins
     assert _editable(form, "gp_weight")
 
 
+def test_infogan_code_weight_counts_only_with_codes(qtbot, plugins):
+    from studio.ui.config_form import ConfigForm
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.set_model(plugins.models["dcgan"])
+    assert not _editable(form, "code_weight")  # no codes, as the book
+    assert "(used only when codes is 1 to 100)" in form.labels["code_weight"].toolTip()
+    form.editors["codes"][1].setValue(10)
+    assert _editable(form, "code_weight")
+
+
 def test_explore_options_follow_the_sampler(qtbot):
     from studio.ui.options_form import OptionsForm
     from studio_plugins.diffusion.diffusion_config import DiffusionOptions
