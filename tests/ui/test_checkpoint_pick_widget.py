@@ -1,7 +1,7 @@
 """Explore's checkpoint picker, in the shared SamplingWidget: a plugin's widget (the
 chapter 3 GAN's, unchanged) lists the run's checkpoints, loads the one picked off the
-GUI thread, says which step is loaded, samples from it, and goes back to the latest
-when the one picked was pruned."""
+GUI thread, says which step is loaded, samples from it, lists a checkpoint saved
+meanwhile as it opens, and goes back to the latest when the one picked was pruned."""
 
 from __future__ import annotations
 
@@ -61,11 +61,18 @@ def test_explore_samples_the_checkpoint_picked(qtbot, shape_run, studio_one_thre
     assert "checkpoint at step 20," in widget.status.text()
     assert not np.allclose(early.points, latest.points)  # the same seed, other weights
 
+    # A checkpoint saved meanwhile (a live run) is listed as the list opens.
+    folder = path / "checkpoints"
+    shutil.copytree(folder / "step_0000020", folder / "step_0000030")
+    picker.combo.showPopup()
+    picker.combo.hidePopup()
+    assert picker.combo.itemText(0) == "latest (step 30)" and picker.steps() == [30, 20, 10]
+
     # The checkpoint picked was pruned since the list was shown: said, and the pick
     # goes back to the latest (what the list now offers).
-    shutil.rmtree(path / "checkpoints" / "step_0000010")
+    shutil.rmtree(folder / "step_0000010")
     with qtbot.waitSignal(widget.checkpoint_loaded, timeout=60_000) as loaded:
         widget.choose_checkpoint(10)
     assert loaded.args[0] is None
-    assert "no checkpoint at step 10 (its checkpoints: 20)" in widget.status.text()
-    assert picker.step is None and picker.steps() == [20] and picker.isEnabled()
+    assert "no checkpoint at step 10 (its checkpoints: 20, 30)" in widget.status.text()
+    assert picker.step is None and picker.steps() == [30, 20] and picker.isEnabled()
