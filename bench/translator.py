@@ -12,7 +12,9 @@ In one process, each for the same wall-clock budget (``--minutes``):
 then BLEU and chrF (sacrebleu) of greedy translations of the same held-out sentences;
 throughput, interleaved in rounds: the engine against a bare PyTorch loop of the same
 model, batches and optimizer (``engine_vs_bare``, ratio of medians); and decoding
-speed per sentence, greedy and beam 4, with and without the decoder's key/value cache.
+speed per sentence, greedy and beam 4, with and without the decoder's key/value cache,
+on held-out sentences of typical length and the longest ones (the speedup by the
+translation's length).
 
 ``--task numbers`` instead trains the plugin's "quick CPU" preset on the embedded
 number words for the budget and reports held-out exact matches (target >= 0.9).
@@ -145,9 +147,31 @@ def target_tokens(batches) -> float:
     return statistics.mean(float((t[:, 1:] != 0).sum()) for _, t in batches)
 
 
-def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
+def engine_batch_order(args, config, data, steps: int, root: Path) -> list[int]:
+    """The batch indices a fresh engine run of ``steps`` steps trains on, in order
+    (every timed engine run has the same seed, so the same order): the bare loop
+    runs the same batches, whose lengths (and so costs) differ widely."""
+    from studio_plugins.translator.trainer import TranslatorTrainer
+
+    order: list[int] = []
+    original = TranslatorTrainer.train_step
+
+    def recording(self, batch, step):
+        order.append(int(batch[0]))
+        return original(self, batch, step)
+
+    TranslatorTrainer.train_step = recording
+    try:
+        engine_run(args, config, data, steps, 0, root)
+    finally:
+        TranslatorTrainer.train_step = original
+    return order
+
+
+def bare_rate(trainer, config, sync, warm: int, order: list[int], seed: int) -> float:
     """The same step by hand: a fresh model of the same shape, Adam, the Noam rate,
-    label smoothing, clipping, the same batches in a seeded order, the loss read."""
+    label smoothing, clipping, the engine's batches in the engine's order, the loss
+    read."""
     from studio_plugins.translator.trainer import NoamRate
     from studio_plugins.translator.transformer import Transformer
 
@@ -160,14 +184,14 @@ def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
         opt, NoamRate(config.d_model, config.lr_factor, config.warmup_steps)
     )
     loss_fn = nn.CrossEntropyLoss(ignore_index=0, label_smoothing=config.label_smoothing)
-    rng = random.Random(seed)
     amp = trainer.amp_dtype
     t0 = 0.0
-    for i in range(warm + steps):
+    steps = len(order) - warm
+    for i, index in enumerate(order):
         if i == warm:
             sync()
             t0 = time.perf_counter()
-        src, tgt = trainer.batches[rng.randrange(len(trainer.batches))]
+        src, tgt = trainer.batches[index]
         with torch.autocast(trainer.device.type, dtype=amp, enabled=amp is not None):
             logits = model(src, tgt[:, :-1])
             loss = loss_fn(logits.reshape(-1, logits.size(-1)).float(), tgt[:, 1:].reshape(-1))
@@ -185,24 +209,50 @@ def bare_rate(trainer, config, sync, warm: int, steps: int, seed: int) -> float:
 def decode_timings(trainer, sentences: list[str]) -> dict[str, float]:
     """Milliseconds per sentence (one at a time), greedy and beam 4, with and without
     the cache: the four are timed back to back on each sentence (so a load spike hits
-    them alike) and the medians over the sentences are reported."""
+    them alike) and the medians over the sentences are reported.
+
+    What the cache saves grows with the translation's length (without it, step t
+    re-runs t positions), so the beam-4 speedup is also reported by the length of the
+    translation made: ``beam4_cache_speedup_by_length`` maps "1-9", "10-19", ... to
+    the median speedup of the sentences in that bucket (and how many there were)."""
     from studio_plugins.translator import decoding
 
     model = trainer.model.eval()
     times: dict[str, list[float]] = {}
+    by_length: dict[int, list[float]] = {}
     for sentence in sentences:
         src = trainer.source_ids([sentence])
+        made = 0
         for name, beams in (("greedy", 1), ("beam4", 4)):
             for cache in (True, False):
                 t0 = time.perf_counter()
                 if beams == 1:
                     list(decoding.step_by_step(model, src, 60, cache))
                 else:
-                    list(decoding.beam_search(model, src, beams, 60, 0.6, cache))
+                    result = list(decoding.beam_search(model, src, beams, 60, 0.6, cache))
+                    made = len(result[-1][0].tokens)
                 args_sync()
                 key = f"{name}_ms_per_sentence{'' if cache else '_no_cache'}"
                 times.setdefault(key, []).append(1000 * (time.perf_counter() - t0))
-    return {k: round(statistics.median(v), 2) for k, v in times.items()}
+        ratio = times["beam4_ms_per_sentence_no_cache"][-1] / times["beam4_ms_per_sentence"][-1]
+        by_length.setdefault(made // 10, []).append(ratio)
+    out: dict = {k: round(statistics.median(v), 2) for k, v in times.items()}
+    out["beam4_cache_speedup_by_length"] = {
+        f"{10 * b or 1}-{10 * b + 9}": [round(statistics.median(r), 2), len(r)]
+        for b, r in sorted(by_length.items())
+    }
+    return out
+
+
+def decode_sentences(sources: list[str], n: int) -> list[str]:
+    """``n`` held-out inputs for the decoding timings: a third the first sentences
+    (the typical short one), a third the longest, a third paragraphs of four
+    consecutive held-out sentences (longer translations, where the cache matters)."""
+    third = max(1, n // 3)
+    longest = sorted(sources, key=lambda s: -len(s.split()))[:third]
+    rest = [s for s in sources if s not in set(longest)][: n - 2 * third]
+    paragraphs = [" ".join(sources[i : i + 4]) for i in range(0, 4 * third, 4)]
+    return rest + longest + paragraphs
 
 
 def args_sync() -> None:
@@ -333,6 +383,11 @@ def main() -> None:
         help="override a config value of the preset (repeatable)",
     )
     ap.add_argument(
+        "--timings-only",
+        action="store_true",
+        help="skip the baseline and the throughput rounds: BLEU and decoding timings",
+    )
+    ap.add_argument(
         "--only-transformer",
         action="store_true",
         help="skip the baseline, the throughput rounds and decoding timings",
@@ -394,6 +449,13 @@ def main() -> None:
             )
             return
 
+        if args.timings_only:
+            few = decode_sentences(trainer.val_sources, args.decode_sentences)
+            with trainer.eval_mode():
+                timing = decode_timings(trainer, few)
+            print(json.dumps({"steps": result.step, "bleu": round(bleu, 2), **timing}))
+            return
+
         # 2. The GRU + additive attention baseline, same batches, same budget.
         base = train_baseline(trainer, seconds, device, args.seed)
         base_hyps = base.translate(sources)
@@ -407,10 +469,11 @@ def main() -> None:
         # 3. Throughput: engine against bare, interleaved rounds.
         rates: dict[str, list[float]] = {"bare": [], "engine": []}
         warm, n = 5, args.rate_steps
+        order = engine_batch_order(args, config, data, warm + n, root)
         for r in range(args.rounds):
             for kind in ("bare", "engine") if r % 2 == 0 else ("engine", "bare"):
                 if kind == "bare":
-                    rates[kind].append(bare_rate(trainer, config, sync, warm, n, r))
+                    rates[kind].append(bare_rate(trainer, config, sync, warm, order, r))
                 else:
                     _, _, c = engine_run(args, config, data, warm + n, 0, root, (warm, warm + n))
                     rates[kind].append(n / (c.times[warm + n] - c.times[warm]))
@@ -423,7 +486,7 @@ def main() -> None:
         med = {k: statistics.median(v) for k, v in rates.items()}
 
         # 4. Decoding speed per sentence, with and without the cache.
-        few = sources[: args.decode_sentences]
+        few = decode_sentences(trainer.val_sources, args.decode_sentences)
         with trainer.eval_mode():
             timing = decode_timings(trainer, few)
     out = {
