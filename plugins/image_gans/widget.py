@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +54,8 @@ NO_RUN_CLASSES = (
     "The classes are listed once a run is open: train the model, or open a run from the Runs list."
 )
 UNLISTED_CLASSES = "Generate once to list the classes of the run's data."
-STRIP_PIXELS = 96  # each explorer image is shown this many pixels wide
+STRIP_PIXELS = 96  # each explorer image is shown at most this many pixels wide
+MIN_STRIP = 48  # and at least this many (a narrower row scrolls)
 BATCH = 64  # images in a batch, at first (a model with classes: a multiple of them)
 WIDEST_ROW = 12  # a class's images are split into rows of at most this many
 
@@ -81,7 +83,9 @@ def to_pixmap(image: np.ndarray, side: int) -> QPixmap:
 
 
 class StripView(QWidget):
-    """A row of images, each with its caption underneath (the explorer's results)."""
+    """A row of images, each with its caption underneath (the explorer's results),
+    drawn as wide as the row's room allows (STRIP_PIXELS at most, MIN_STRIP at least:
+    below, the row scrolls)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,14 +94,37 @@ class StripView(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setMinimumHeight(STRIP_PIXELS + 60)
+        # A row of pictures with two lines of caption and a scroll bar: more height
+        # would be empty; the batch above takes it.
+        self.scroll.setMaximumHeight(STRIP_PIXELS + 90)
         self.inner = QWidget()
         self.grid = QGridLayout(self.inner)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.scroll.setWidget(self.inner)
         outer.addWidget(self.scroll)
         self.captions: list[str] = []
+        self.side = STRIP_PIXELS  # how wide each image is drawn now
+        self._sample: api.Images | None = None
+
+    def _side_for(self, columns: int) -> int:
+        """The widest images ``columns`` of them fit in the row's room."""
+        room = self.scroll.viewport().width()
+        if not self.isVisible() or room < 100:
+            return STRIP_PIXELS
+        spacing = max(0, self.grid.horizontalSpacing())
+        margins = self.grid.contentsMargins()
+        room -= margins.left() + margins.right() + spacing * (columns - 1)
+        return max(MIN_STRIP, min(STRIP_PIXELS, room // max(1, columns)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._sample is not None:
+            columns = self._sample.columns or len(self._sample.images)
+            if self._side_for(columns) != self.side:
+                self.show_images(self._sample)
 
     def show_images(self, sample: api.Images) -> None:
+        self._sample = sample
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
@@ -105,9 +132,10 @@ class StripView(QWidget):
                 item.widget().deleteLater()
         self.captions = list(sample.labels or [""] * len(sample.images))
         columns = sample.columns or len(sample.images)  # the explorer's: one row
+        self.side = self._side_for(columns)
         for i, (image, caption) in enumerate(zip(sample.images, self.captions, strict=True)):
             picture = QLabel()
-            picture.setPixmap(to_pixmap(image, STRIP_PIXELS))
+            picture.setPixmap(to_pixmap(image, self.side))
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             text = QLabel(caption.replace(", ", "\n"))
             text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -169,9 +197,15 @@ class ImageGANWidget(SamplingWidget):
 
         # --- views -----------------------------------------------------------------
         self.view = ImagesView()
-        self.body.addWidget(self.view, 3)
         self.explorer = self._build_explorer()
-        self.body.addWidget(self.explorer, 2)
+        # A splitter: a grid of ten classes wants the height the explorer takes.
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.explorer)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 0)
+        self.body.addWidget(self.split, 1)
         if self.options_form is not None:
             self.options_form.hide()  # its editors that fit are in the explorer
         self._fill_classes([])

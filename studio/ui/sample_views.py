@@ -151,6 +151,26 @@ def image_to_qimage(img: np.ndarray) -> QImage:
     return QImage(img.data, w, h, w * c, fmt).copy()
 
 
+def fit_scale(room: float) -> float:
+    """How much to enlarge a grid that would fit ``room`` times into its panel: whole
+    pixels per pixel from 2x (crisp), else the fraction between 1x and 2x that fills
+    the panel (a 10x10 grid of 32-pixel digits is not left at 32 pixels a digit in a
+    panel 1.5 times its size)."""
+    if room >= 2:
+        return float(min(8, math.floor(room)))
+    return max(1.0, room)
+
+
+def scaled_image(image: QImage, width: int, height: int) -> QImage:
+    """``image`` at ``width`` x ``height``: nearest-neighbour at whole multiples (crisp
+    pixels), smooth at a fraction (even pixels cannot be had there)."""
+    whole = width % max(1, image.width()) == 0 and height % max(1, image.height()) == 0
+    mode = Qt.TransformationMode.FastTransformation
+    if not whole:
+        mode = Qt.TransformationMode.SmoothTransformation
+    return image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
+
+
 def row_labels(labels: list[str], columns: int, n: int) -> list[str]:
     """One label per row when the images of each row share one and the rows differ
     (the conditional GAN's preview: a class a row), else ``[]``."""
@@ -221,9 +241,12 @@ class ImagesView(SampleView):
             grid = sample.grid(cols)
             pix = QPixmap.fromImage(image_to_qimage(grid))
             width, height = self._room()
-            fit = min(width // max(1, pix.width()), height // max(1, pix.height()))
-            scale = self.shown_scale = max(1, min(8, fit))
-            self.label.setPixmap(pix.scaled(pix.width() * scale, pix.height() * scale))
+            room = min(width / max(1, pix.width()), height / max(1, pix.height()))
+            scale = self.shown_scale = fit_scale(room)
+            image = scaled_image(
+                pix.toImage(), round(pix.width() * scale), round(pix.height() * scale)
+            )
+            self.label.setPixmap(QPixmap.fromImage(image))
         else:
             self.label.setPixmap(self._captioned(imgs, labels, cols))
 
@@ -237,12 +260,13 @@ class ImagesView(SampleView):
         metrics = QFontMetrics(self.font())
         label_w = min(max(metrics.horizontalAdvance(t) for t in names), 160) + 2 * self.PAD
         width, height = self._room()
-        fit = min(
-            (width - label_w) // max(1, cols * (w + self.PAD)),
-            height // max(1, len(names) * (h + self.PAD)),
+        rows, pad = len(names), self.PAD
+        room = min(
+            (width - label_w - pad - cols * pad) / max(1, cols * w),
+            (height - pad - rows * pad) / max(1, rows * h),
         )
-        scale = self.shown_scale = max(1, min(8, fit))
-        cell_w, cell_h = w * scale, h * scale
+        scale = self.shown_scale = fit_scale(room)
+        cell_w, cell_h = round(w * scale), round(h * scale)
         pix = QPixmap(
             label_w + cols * (cell_w + self.PAD) + self.PAD,
             len(names) * (cell_h + self.PAD) + self.PAD,
@@ -259,7 +283,7 @@ class ImagesView(SampleView):
             r, c = divmod(i, cols)
             x = label_w + self.PAD + c * (cell_w + self.PAD)
             y = self.PAD + r * (cell_h + self.PAD)
-            painter.drawImage(x, y, image_to_qimage(imgs[i]).scaled(cell_w, cell_h))
+            painter.drawImage(x, y, scaled_image(image_to_qimage(imgs[i]), cell_w, cell_h))
         painter.end()
         return pix
 

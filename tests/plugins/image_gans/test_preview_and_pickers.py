@@ -1,8 +1,8 @@
 """What the conditional GAN's images say on screen: its preview grid has a class label
 at the start of each row and fills its panel; a batch of one class or of a mix is
 captioned once with it; the explorer's class pickers are off before a run, with a note
-saying when they fill; "every class" gives each class whole rows; a GIF export leaves
-the step label as it was."""
+saying when they fill; "every class" gives each class whole rows; the explorer's strip
+fits its row; a GIF export leaves the step label as it was."""
 
 from __future__ import annotations
 
@@ -61,12 +61,27 @@ def test_the_preview_has_a_class_label_a_row_and_fills_its_panel(qtbot, cgan_run
     grey = rows[:, : picture.width()]
     # Each row's label is written left of its first image, on white: dark pixels in
     # that column, within each row's band.
-    pad, side = view.PAD, 32 * view.shown_scale
+    pad, side = view.PAD, round(32 * view.shown_scale)
     label_w = picture.width() - pad - 10 * (side + pad)
     assert label_w > pad
     for row in range(10):
         top = pad + row * (side + pad)
         assert (grey[top : top + side, : label_w - pad] < 128).any(), f"no label on row {row}"
+
+
+def test_a_grid_between_one_and_two_times_its_size_fills_the_panel(qtbot):
+    """Whole pixels from 2x; below, the fraction that fills the panel (not 1x)."""
+    from studio.ui.sample_views import ImagesView
+
+    view = ImagesView()
+    qtbot.addWidget(view)
+    view.resize(700, 560)
+    view.show()
+    labels = [d for d in DIGITS for _ in range(10)]
+    view.show_sample(api.Images(images=np.full((100, 32, 32, 1), 99, np.uint8), labels=labels))
+    qtbot.waitUntil(lambda: 1.2 < view.shown_scale < 2, timeout=60_000)
+    room = view.scroll.viewport().height()
+    assert 0.9 * room <= view.label.pixmap().height() <= room
 
 
 def test_a_batch_shared_by_every_image_is_captioned_once(qtbot):
@@ -112,6 +127,13 @@ def test_pickers_wait_for_a_run_and_a_mix_is_captioned(qtbot, plugins, cgan_run)
     with qtbot.waitSignal(widget.sampled, timeout=60_000):
         widget.generate_button.click()
     assert widget.view.caption.text() == "class 7 (6 images)"
+
+    # The explorer's strip is drawn as wide as its row's room: no sideways scrolling.
+    widget.resize(640, 800)
+    with qtbot.waitSignal(widget.sampled, timeout=60_000):
+        widget.interpolate_button.click()
+    bar = widget.strip.scroll.horizontalScrollBar()
+    qtbot.waitUntil(lambda: widget.strip.side < 96 and bar.maximum() == 0, timeout=60_000)
 
     widget.set_run(None)
     assert widget.class_note.isVisible() and widget.class_note.text() == NO_RUN_CLASSES
