@@ -4,7 +4,8 @@ Generate streams the partial images as they denoise (every ``stream_every`` step
 with ``output = trajectory`` the result is a filmstrip, one row per image from pure
 noise to the final picture, which *Save GIF...* writes as an animation. Dropping an
 image (or *Image...*) sets ``init_image``: the image is noised to ``strength`` and
-denoised, image-to-image.
+denoised, image-to-image. *Measure* times the chosen sampler at its steps and at 10
+(or 50) steps on this machine, with the judge's scores (``measure_widget``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,20 @@ from studio import api
 from studio.api_qt import ImagesView, SamplingWidget
 
 from .diffusion_kinds import Trajectory
+from .measure_widget import MeasureBar
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+
+
+def describe(metrics: dict[str, float]) -> str:
+    """The digit judge's scores in words ("judge recognised 86%, 9 classes covered,
+    Frechet 31"); other metrics as they are."""
+    words = {
+        "recognised": lambda v: f"judge recognised {v:.0%}",
+        "classes_covered": lambda v: f"{v:.0f} classes covered",
+        "frechet": lambda v: f"Frechet {v:.0f}",
+    }
+    return ", ".join(words.get(k, lambda v, k=k: f"{k} {v:.3g}")(v) for k, v in metrics.items())
 
 
 class TrajectoryView(ImagesView):
@@ -52,10 +65,19 @@ class DiffusionWidget(SamplingWidget):
             row.addWidget(w)
         row.addStretch(1)
         self.body.addLayout(row)
+        self.measure = MeasureBar(self)
+        self.body.addWidget(self.measure)
         self.view = TrajectoryView()
         self.body.addWidget(self.view, 1)
         self.last: api.Sample | None = None
         self.parts_shown = 0
+
+    def run_changed(self, run: api.RunHandle | None) -> None:
+        self.measure.run_changed()
+
+    def closeEvent(self, event) -> None:
+        self.measure.cancel()
+        super().closeEvent(event)
 
     # --- image-to-image ----------------------------------------------------------
     def set_init_image(self, path: str) -> None:
@@ -101,6 +123,8 @@ class DiffusionWidget(SamplingWidget):
 
     # --- samples -----------------------------------------------------------------
     def generate(self) -> None:
+        if self.measure.busy:  # one job at a time on the run's sampler
+            return
         self.parts_shown = 0
         super().generate()
 
@@ -114,5 +138,4 @@ class DiffusionWidget(SamplingWidget):
         self.last = sample
         self.view.show_sample(sample)
         self.gif_button.setEnabled(isinstance(sample, Trajectory))
-        metrics = ", ".join(f"{k} {v:.3g}" for k, v in sample.metrics.items())
-        self.progress.setText(metrics)
+        self.progress.setText(describe(sample.metrics))

@@ -4,6 +4,8 @@ The prompt box, guidance scale, steps, sampler, eta, image count and ranking are
 controls generated from ``T2IOptions``; Enter in the prompt box generates. The images
 stream in as they are denoised (``show_partial``), then the final ones come with the
 judge's verdict on the digits and the CLIP score when the run has a CLIP file.
+*Measure* times the chosen sampler at its steps and at 10 (or 50) steps on this
+machine, with the judge's scores (``measure_widget``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from studio import api
 from studio.api_qt import ImagesView, RunHandle, SamplingWidget
 
+from .measure_widget import MeasureBar
 from .text_tokens import NUMBER_WORDS, is_digit_classes
 
 SCORES = (
@@ -49,6 +52,26 @@ class TextToImageWidget(SamplingWidget):
         self.body.addWidget(self.progress)
         self.body.addWidget(self.view, 1)
         self.body.addWidget(self.scores)
+        self.measure = MeasureBar(self, self.measured_as)
+        self.body.addWidget(self.measure)
+
+    def measured_as(self) -> str:
+        """What the measure line names after the steps: the guidance and the prompt."""
+        prompt = self.prompt.text().strip()
+        try:
+            guidance = f" at guidance {self.current_options().guidance:g}"
+        except ValueError:
+            guidance = ""
+        return guidance + (f" for “{prompt}”" if prompt else ", every class in turn")
+
+    def generate(self) -> None:
+        if self.measure.busy:  # one job at a time on the run's sampler
+            return
+        super().generate()
+
+    def closeEvent(self, event) -> None:
+        self.measure.cancel()
+        super().closeEvent(event)
 
     def run_changed(self, run: RunHandle | None) -> None:
         names = (run.class_names if run is not None else None) or []
@@ -60,6 +83,7 @@ class TextToImageWidget(SamplingWidget):
         else:
             example = "a caption like those of the data"
         self.prompt.setPlaceholderText(f"{example} (empty: every class or caption in turn)")
+        self.measure.run_changed()
 
     def show_partial(self, sample: api.Images) -> None:
         self.view.show_sample(sample)

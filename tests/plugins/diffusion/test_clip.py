@@ -1,6 +1,7 @@
 """CLIP learns which caption goes with which digit after a short training (retrieval
 well above chance, an untrained one at chance), searches the data by caption, captions
-a dropped image, exports itself, and answers bad options in one line."""
+a dropped image (also through its Explore widget), exports itself, and answers bad
+options in one line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from studio import api
-from studio.testing import load_only, sample_run, train_run
+from studio.testing import drop_paths, load_only, sample_run, train_run
 from studio_plugins.diffusion.clip_network import contrastive_loss, targets
 
 # 16x16 digits and narrow encoders: 40 steps take about 3 CPU-seconds. Over seeds 0-2
@@ -92,6 +93,34 @@ def test_a_caption_finds_its_digit_and_an_image_finds_its_caption(trained, manag
         first = best.labels[0].splitlines()[0]  # "0.83  a handwritten seven"
         right += asked(first) == digit
     assert right >= 4, right  # chance: 1 in 10
+
+
+def test_the_widget_searches_by_caption_and_captions_a_dropped_image(
+    qtbot, trained, manager, tmp_path
+):
+    from studio.api_qt import SamplingContext
+
+    spec = manager.models["clip"]
+    widget = spec.widget_factory(SamplingContext(spec, manager.resolve_run))
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    widget.set_run(trained.path)
+    widget.caption.setText("a handwritten seven")
+    with qtbot.waitSignal(widget.sampled, timeout=180_000):
+        widget.caption.returnPressed.emit()
+    assert len(widget.view.shown_captions) == 8 and not widget.captions.isVisible()
+    assert "closest to “a handwritten seven”" in widget.hint.text()
+
+    image = tmp_path / "mine.png"
+    Image.fromarray(np.full((20, 20), 200, np.uint8)).save(image)
+    widget.options_form.set_values({"top": 4})
+    with qtbot.waitSignal(widget.sampled, timeout=180_000):
+        drop_paths(widget, image)
+    assert widget.captions.isVisible() and widget.captions.count() == 4
+    assert "mine.png" in widget.hint.text()
+    first = widget.captions.item(0).text()  # "0.12  the digit 7"
+    assert float(first.split()[0]) >= float(widget.captions.item(3).text().split()[0])
 
 
 def asked(line: str) -> int | None:

@@ -1,9 +1,12 @@
 """Text-to-image: after a short training the prompt steers the picture (the digit asked
 for is drawn far more often at guidance 3 than at guidance 0), images stream and stop,
-the CLI samples with typed options, a CLIP file scores, ranks and lends its text
-encoder, a folder of captioned images trains, and the book preset is the listing."""
+the Explore widget streams a typed prompt then shows its scores and measures its
+sampler, the CLI samples with typed options, a CLIP file scores, ranks and lends its
+text encoder, a folder of captioned images trains, and the book preset is the listing."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -90,6 +93,55 @@ def test_images_stream_as_they_denoise_and_stop_cancels(trained, manager):
         trained, options={**FAST, "prompt": "a purple seven", "images": 1}, manager=manager
     )
     assert odd.metrics["unknown_words"] == 1
+
+
+def test_the_widget_streams_a_prompt_shows_its_scores_and_measures(qtbot, trained, manager):
+    from studio.api_qt import SamplingContext
+
+    spec = manager.models["text-to-image"]
+    widget = spec.widget_factory(SamplingContext(spec, manager.resolve_run))
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    widget.set_run(trained.path)
+    assert "a handwritten seven" in widget.prompt.placeholderText()
+    widget.options_form.set_values({"steps": 4, "stream_every": 1, "images": 3})
+    parts = []
+    widget.view.show_sample = lambda sample, show=widget.view.show_sample: (
+        parts.append(sample.metrics.get("step")),
+        show(sample),
+    )
+    widget.prompt.setText("a handwritten seven")
+    shown = []
+    widget.sampled.connect(shown.append)
+    widget.prompt.returnPressed.emit()
+    qtbot.waitUntil(lambda: not widget.busy, timeout=180_000)
+    assert shown, widget.status.text()
+    # Three steps streamed, then the final images (as the last part, and as the result).
+    assert parts[:3] == [1.0, 2.0, 3.0] and parts[3:] and set(parts[3:]) == {None}
+    assert widget.view.shown_columns >= 1 and widget.progress.text() == "“a handwritten seven”"
+    assert "drawn as the digit asked for" in widget.scores.text()
+
+    # Measure: the chosen sampler at 4 steps and at 50, 6 images each, off the GUI thread.
+    bar = widget.measure
+    head = "DDIM 4 steps at guidance 3 for “a handwritten seven”"
+    assert bar.line.text() == f"{head}: not measured yet."
+    bar.count.setValue(6)
+    bar.button.click()
+    assert bar.busy and not widget.generate_button.isEnabled()
+    qtbot.waitUntil(lambda: not bar.busy, timeout=180_000)
+    line = bar.line.text()
+    figures = r"[0-9.e+-]+ s/image, asked digit drawn (\d+)%, judge recognised \d+%, Frechet \d+"
+    short = r"[0-9.e+-]+ s/image, \d+%, \d+%, \d+"
+    found = re.fullmatch(
+        rf"{head}: {figures} — 50 steps: {short} \(6 images, seed 0, checkpoint at step {STEPS}\)",
+        line,
+    )
+    assert found, line
+    same = sample_run(
+        trained, n=6, options={"prompt": "a handwritten seven", "steps": 4}, manager=manager
+    )
+    assert int(found[1]) == round(100 * same.metrics["asked_digit"])  # the samples' own share
 
 
 def test_the_cli_samples_with_the_typed_options(trained, tmp_path, capsys):
