@@ -24,6 +24,9 @@ SIZES: dict[str, tuple[int, int, int]] = {
     "gpt2-small": (12, 12, 768),
 }
 SIZE_CHOICES = ("custom", *SIZES)
+# Fields used only for some values of others (the form greys them out otherwise).
+CUSTOM_SIZE = {"size": "custom"}
+TRAINED_VOCAB = {"tokenizer": tuple(t for t in TOKENIZERS if t != "char")}
 
 # Runs written before 1.1 stored the model's own validation cadence; the engine's
 # validate_every replaces it (the key is mapped there when such a run resumes).
@@ -48,9 +51,19 @@ class GPTConfig:
     moved_to_engine = MOVED_TO_ENGINE  # not a field: no annotation
 
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
-    n_layer: int = param(4, min=1, max=96, help="Transformer blocks (size custom)")
-    n_head: int = param(4, min=1, max=64, help="Attention heads (size custom)")
-    n_embd: int = param(128, min=8, max=8192, help="Width (size custom; a multiple of heads)")
+    n_layer: int = param(
+        4, min=1, max=96, help="Transformer blocks (size custom)", active_when=CUSTOM_SIZE
+    )
+    n_head: int = param(
+        4, min=1, max=64, help="Attention heads (size custom)", active_when=CUSTOM_SIZE
+    )
+    n_embd: int = param(
+        128,
+        min=8,
+        max=8192,
+        help="Width (size custom; a multiple of heads)",
+        active_when=CUSTOM_SIZE,
+    )
     block_size: int = param(64, min=2, max=4096, help="Context length in tokens")
     dropout: float = param(0.0, min=0.0, max=0.9, help="Dropout (attention, residual, MLP)")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
@@ -61,7 +74,13 @@ class GPTConfig:
         False, help="GELU's tanh approximation (GPT-2's and the book's) instead of the exact one"
     )
     tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
-    vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    vocab_size: int = param(
+        2000,
+        min=64,
+        max=100_000,
+        help="Vocabulary size (word, BPE and the book's word tokens)",
+        active_when=TRAINED_VOCAB,
+    )
     pretrained: str = param("", help=_PRETRAINED_HELP)
     compile: bool = param(False, help="torch.compile the training forward (GPU; slow start)")
     batch_size: int = param(12, min=1, max=4096, help="Sequences per step")
@@ -89,7 +108,13 @@ class LSTMConfig:
     moved_to_engine = MOVED_TO_ENGINE
 
     tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
-    vocab_size: int = param(5000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    vocab_size: int = param(
+        5000,
+        min=64,
+        max=100_000,
+        help="Vocabulary size (word, BPE and the book's word tokens)",
+        active_when=TRAINED_VOCAB,
+    )
     embed: int = param(128, min=4, max=4096, help="Embedding size")
     hidden: int = param(256, min=4, max=8192, help="LSTM hidden size")
     layers: int = param(3, min=1, max=16, help="Stacked LSTM layers")
@@ -124,14 +149,30 @@ class ClassifierConfig:
 
     pretrained: str = param("", help=_PRETRAINED_HELP)
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
-    n_layer: int = param(4, min=1, max=96, help="Transformer blocks (size custom)")
-    n_head: int = param(4, min=1, max=64, help="Attention heads (size custom)")
-    n_embd: int = param(128, min=8, max=8192, help="Width (size custom; a multiple of heads)")
+    n_layer: int = param(
+        4, min=1, max=96, help="Transformer blocks (size custom)", active_when=CUSTOM_SIZE
+    )
+    n_head: int = param(
+        4, min=1, max=64, help="Attention heads (size custom)", active_when=CUSTOM_SIZE
+    )
+    n_embd: int = param(
+        128,
+        min=8,
+        max=8192,
+        help="Width (size custom; a multiple of heads)",
+        active_when=CUSTOM_SIZE,
+    )
     block_size: int = param(128, min=2, max=4096, help="Tokens per text (longer: cut)")
     dropout: float = param(0.1, min=0.0, max=0.9, help="Dropout")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
     tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens (from scratch only)")
-    vocab_size: int = param(2000, min=64, max=100_000, help="Vocabulary size (word and BPE)")
+    vocab_size: int = param(
+        2000,
+        min=64,
+        max=100_000,
+        help="Vocabulary size (word, BPE and the book's word tokens)",
+        active_when=TRAINED_VOCAB,
+    )
     freeze_body: bool = param(False, help="Train only the head (and the final LayerNorm)")
     batch_size: int = param(32, min=1, max=4096, help="Texts per step")
     lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")

@@ -100,3 +100,15 @@ def test_the_status_labels_the_corpus_check_and_greedy_decoding(qtbot, plugins, 
         widget.generate_button.click()
     assert "greedy" not in widget.status.text()
     assert "Words found in the corpus" in widget.status.text()
+
+
+@pytest.mark.parametrize("model", ["gpt", "gpt-classifier"])
+def test_fields_of_a_custom_size_or_a_trained_vocabulary_say_when_they_count(plugins, model):
+    """The form greys out what the choice of size or tokenizer ignores."""
+    infos = {i.name: i for i in cfg.describe(plugins.models[model].config_class)}
+    for name in ("n_layer", "n_head", "n_embd"):
+        assert cfg.is_active(infos[name], {"size": "custom"})
+        assert not cfg.is_active(infos[name], {"size": "micro"})
+    assert not cfg.is_active(infos["vocab_size"], {"tokenizer": "char"})
+    assert cfg.is_active(infos["vocab_size"], {"tokenizer": "bpe"})
+    assert cfg.active_when_text(infos["n_layer"]) == "used only when size is custom"
