@@ -114,6 +114,8 @@ class OptionsForm(QWidget):
         if multiline:
             text = QPlainTextEdit()
             text.setMaximumHeight(70)
+            # A prompt is not code: Tab moves on to the next field, as in a line edit.
+            text.setTabChangesFocus(True)
             text.textChanged.connect(self.changed)
             return text
         line = QLineEdit()

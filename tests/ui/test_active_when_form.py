@@ -98,3 +98,13 @@ def test_the_guide_snippet_greys_out_momentum_for_adam(qtbot):
         assert "used only when optimizer is sgd" in form.editors["momentum"][1].toolTip()
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+def test_tab_leaves_a_multiline_prompt(qtbot):
+    """A prompt box is not a code editor: Tab moves on to the next field."""
+    from studio.ui.options_form import OptionsForm
+    from studio_plugins.text_gen.config import TextSampleOptions
+
+    form = OptionsForm(TextSampleOptions, multiline=("prompt",))
+    qtbot.addWidget(form)
+    assert form.editor("prompt").tabChangesFocus()
