@@ -2,9 +2,14 @@
 digits (a short training, judged by the shared digit judge against an untrained
 model), streams partial images and stops, returns the trajectory kind (saved and read
 back), redraws a given image (image-to-image), exports its U-Net to ONNX (run in
-onnxruntime) and a trajectory to GIF; the book preset is the listing's values."""
+onnxruntime) and a trajectory to GIF; the book preset is the listing's values. Its
+Explore widget streams partial images, shows a trajectory as a filmstrip and saves it
+as a GIF, takes a dropped image for image-to-image, and Measure times the chosen
+sampler off the GUI thread ("not measured yet" before; Stop or closing cancels it)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +20,7 @@ from studio.testing import check_plugin_contract, sample_run, stream_run, train_
 from studio_plugins.diffusion.diffusion_kinds import Trajectory
 from studio_plugins.diffusion.diffusion_specs import BOOK
 
-# A U-Net small enough to learn 8x8 digits (their own size) in a few hundred steps.
+# A U-Net small enough to learn 8x8 digits (their own size) in 150 steps (measured below).
 TINY = {
     "image_size": 8,
     "unet_channels": "16,32",
@@ -24,14 +29,14 @@ TINY = {
     "batch_size": 32,
     "lr": 2e-3,
     "warmup_steps": 20,
-    "decay_steps": 300,
+    "decay_steps": 150,
     "loss": "mse",
     "ema_decay": 0.98,
     "preview_images": 16,
     "preview_steps": 10,
     "preview_sampler": "dpm++2m",
 }
-LEARN_STEPS = 300
+LEARN_STEPS = 150
 JUDGED = {"sampler": "dpm++2m", "steps": 10, "images": 200}
 
 
@@ -90,13 +95,15 @@ def test_learns_to_denoise_digits(plugins, runs):
     good = sample_run(trained, seed=1, options=JUDGED, manager=plugins)
     bad = sample_run(untrained, seed=1, options=JUDGED, manager=plugins)
     assert good.images.shape == (200, 8, 8, 1)
-    # Measured with training seeds 0-2 (outside the engine, DPM-Solver++ 10 steps): a
-    # Frechet distance of the judge's features of 247-314, untrained 400-560; 5-6
-    # classes covered. (After so short a training the judge's confident share is no
-    # learning signal: it calls 0.27-0.32 of the samples digits, and 0.47 of the
-    # untrained model's saturated blobs; the bench measures it after the preset.)
-    assert good.metrics["frechet"] < 0.9 * bad.metrics["frechet"], (good.metrics, bad.metrics)
-    assert good.metrics["classes_covered"] >= 4, good.metrics
+    # Measured with training seeds 0-2 through the engine (the 8x8 digit judge,
+    # DPM-Solver++ 10 steps, 200 images): after 150 steps a Frechet distance of the
+    # judge's features of 148-165 against the untrained model's 496-508 (0.30-0.32 of
+    # it; 109-116 after 200 steps), 8-9 classes covered; the loss from 1.12-1.19 to a
+    # mean of 0.19-0.20 over the last 20 steps. (So short a training is judged by the
+    # distance, not the confident share: 0.35-0.47; the bench measures that after the
+    # preset.)
+    assert good.metrics["frechet"] < 0.6 * bad.metrics["frechet"], (good.metrics, bad.metrics)
+    assert good.metrics["classes_covered"] >= 6, good.metrics
 
 
 def test_streams_partial_images_and_stops(plugins, runs):
@@ -128,11 +135,19 @@ def test_trajectory_kind_saves_and_exports_a_gif(plugins, runs, tmp_path):
     assert isinstance(traj, Trajectory) and (traj.rows, traj.frames) == (3, 5)
     assert traj.labels[:5] == ["t=999", "t=749", "t=499", "t=249", "t=0"]
 
-    # The first frame is noise, the last a digit: far less pixel-to-pixel jitter.
-    def jitter(a):
-        return np.abs(np.diff(a.astype(float), axis=2)).mean()
+    # The first frame is noise, the last near some real digit: the RMS pixel distance
+    # to the closest of the training digits. Measured (training seeds 0-2, 150 steps):
+    # last 43-49, first 108 (0.40-0.45 of it); an untrained model's last frame: 135.
+    # (Pixel-to-pixel jitter, the former measure, is no test at 8x8: real digits have
+    # 0.56 of the noise's.)
+    real = api.prepare_images(api.load_digits(), 8, 1).train[0]
+    real = ((real.clamp(-1, 1) + 1) * 127.5).reshape(len(real), -1).numpy()
 
-    assert jitter(traj.frame(4)) < 0.6 * jitter(traj.frame(0))
+    def nearest(frame):
+        flat = frame.reshape(len(frame), -1).astype(float)
+        return np.sqrt(((flat[:, None, :] - real[None]) ** 2).mean(-1)).min(1).mean()
+
+    assert nearest(traj.frame(4)) < 0.6 * nearest(traj.frame(0))
     again = Trajectory.load(traj.save(tmp_path / "t"))
     assert isinstance(again, Trajectory) and again.frames == 5
     assert np.array_equal(again.images, traj.images)
@@ -189,3 +204,122 @@ def test_bad_network_shapes_are_one_line_errors(plugins, tmp_path):
             config={**TINY, "attention_levels": "5"},
             manager=plugins,
         )
+
+
+# --- the Explore widget ----------------------------------------------------------------
+def make_widget(qtbot, plugins, run, register=True):
+    from studio.api_qt import SamplingContext
+
+    spec = plugins.models["diffusion"]
+    widget = spec.widget_factory(SamplingContext(spec, plugins.resolve_run))
+    if register:  # qtbot closes it at the end
+        qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    widget.set_run(run)
+    return widget
+
+
+def test_widget_streams_shows_a_trajectory_saves_a_gif_and_takes_an_image(
+    qtbot, plugins, runs, tmp_path
+):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from studio_plugins.diffusion.diffusion_export import gif_frames
+    from studio_plugins.diffusion.diffusion_kinds import TRAJECTORY, Trajectory
+    from studio_plugins.diffusion.diffusion_widget import TrajectoryView
+
+    assert plugins.sample_kinds[TRAJECTORY].sample_class is Trajectory
+    assert isinstance(plugins.sample_views[TRAJECTORY].factory(), TrajectoryView)
+
+    run, _ = runs
+    widget = make_widget(qtbot, plugins, run)
+    widget.options_form.set_values(
+        {"steps": 9, "stream_every": 3, "images": 3, "output": "trajectory", "frames": 4}
+    )
+    with qtbot.waitSignal(widget.sampled, timeout=180_000) as blocker:
+        widget.generate_button.click()
+    sample = blocker.args[0]
+    assert isinstance(sample, Trajectory) and (sample.rows, sample.frames) == (3, 4)
+    assert widget.parts_shown >= 2  # partial images after steps 3 and 6 (then the final)
+    assert widget.view.shown_columns == 4
+    assert widget.gif_button.isEnabled()
+    assert widget.progress.text().startswith("judge recognised ")
+    widget.save_gif(tmp_path / "t.gif")
+    assert len(gif_frames(tmp_path / "t.gif")) == 4
+
+    Image.new("L", (8, 8), 255).save(tmp_path / "white.png")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "white.png"))])
+    drop = QDropEvent(
+        QPoint(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    widget.dropEvent(drop)
+    assert widget.current_options().init_image == str(tmp_path / "white.png")
+    widget.options_form.set_values({"output": "images", "strength": 0.05})
+    with qtbot.waitSignal(widget.sampled, timeout=180_000) as blocker:
+        widget.generate_button.click()
+    assert blocker.args[0].images.mean() > 200  # barely noised white stays white
+    assert not widget.gif_button.isEnabled()
+
+
+MEASURED = re.compile(
+    r"DDIM 12 steps: [0-9.e+-]+ s/image, judge recognised \d+%, Frechet \d+"
+    r" — 10 steps: [0-9.e+-]+ s/image, \d+%, \d+"
+    rf" \(8 images, seed 3, checkpoint at step {LEARN_STEPS}\)"
+)
+
+
+def test_measure_times_the_chosen_sampler_off_the_gui_thread_and_stops(qtbot, plugins, runs):
+    run, _ = runs
+    widget = make_widget(qtbot, plugins, run)
+    bar = widget.measure
+    widget.seed.setValue(3)
+    widget.options_form.set_values({"sampler": "ddim", "steps": 12})
+    assert bar.line.text() == "DDIM 12 steps: not measured yet."
+    bar.count.setValue(8)
+    bar.button.click()
+    # Off the GUI thread: the click returned while it measures, and Generate waits.
+    assert bar.busy and not widget.generate_button.isEnabled()
+    qtbot.waitUntil(lambda: not bar.busy, timeout=120_000)
+    line = bar.line.text()
+    assert MEASURED.fullmatch(line), line
+    # The figures are those of the samples: the same seed and options, sampled here.
+    same = sample_run(run, seed=3, n=8, options={"steps": 12}, manager=plugins).metrics
+    assert f"judge recognised {same['recognised']:.0%}" in line
+    assert float(line.split("Frechet ")[1].split(" ")[0]) == pytest.approx(same["frechet"], abs=1)
+    assert widget.generate_button.isEnabled()
+    widget.options_form.set_values({"sampler": "dpm++2m"})
+    assert bar.line.text() == "DPM-Solver++ 2M 12 steps: not measured yet."
+    widget.options_form.set_values({"sampler": "ddim"})
+    assert bar.line.text() == line  # measured once, shown again
+
+    # Stop cancels it (1,000 steps of 1,024 images would take minutes).
+    widget.options_form.set_values({"sampler": "ddpm", "steps": 1000})
+    bar.count.setValue(1024)
+    bar.button.click()
+    qtbot.waitUntil(lambda: widget.stop_button.isEnabled(), timeout=10_000)
+    widget.stop_button.click()
+    qtbot.waitUntil(lambda: not bar.busy, timeout=60_000)
+    assert bar.line.text() == "DDPM 1000 steps: measuring stopped, not measured."
+    assert widget.generate_button.isEnabled() and not widget.stop_button.isEnabled()
+
+    # Closing the widget cancels it, and so does deleting it (nothing is delivered to
+    # the deleted widget).
+    for end in ("close", "deleteLater"):
+        if end == "deleteLater":
+            widget = make_widget(qtbot, plugins, run, register=False)
+            widget.options_form.set_values({"sampler": "ddpm", "steps": 1000})
+            widget.measure.count.setValue(1024)
+        widget.measure.button.click()
+        worker = widget.measure.worker
+        assert worker is not None and worker.is_running
+        getattr(widget, end)()
+        qtbot.waitUntil(lambda w=worker: w.abort_requested, timeout=60_000)
+        qtbot.waitUntil(lambda w=worker: not w.is_running, timeout=60_000)
