@@ -4,7 +4,8 @@
 steps, then at a second number (10, or 50 when 10 or fewer are chosen), on this
 machine and off the GUI thread, and shows for each the seconds per image and, on
 digits, what the shared digit judge says of them (the share it recognises, the share
-drawn as the digit asked for, the Frechet distance of its features to real digits)::
+drawn as the digit asked for, the Frechet distance of its features to real digits,
+those of the class asked for when a prompt asks for one digit)::
 
     DDIM 50 steps: 0.41 s/image, judge recognised 86%, Frechet 31
     — 10 steps: 0.09 s/image, 71%, 48 (64 images, seed 0, checkpoint at step 1500)
@@ -18,6 +19,7 @@ extra scores are computed after it. Stop, a new run, or the widget closed cancel
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidge
 
 from studio import api
 from studio.api_qt import SamplingWidget, run_stream
+
+from .text_tokens import asked_digit
 
 SAMPLER_NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpm++2m": "DPM-Solver++ 2M"}
 # Options that do not change what one image costs or how good it is.
@@ -91,7 +95,7 @@ def measure(
                 raise
             break  # more steps than the model's T: only the chosen count
         seconds = (time.perf_counter() - start) / images
-        done.append(Measurement(n, images, seconds, _scores(final)))
+        done.append(Measurement(n, images, seconds, _scores(final, options.get("prompt", ""))))
         yield list(done)
 
 
@@ -107,15 +111,28 @@ def _judge(size: int) -> Any:
         return api.judge.load_judge("digits", size=size)
 
 
-def _scores(sample: api.Sample) -> dict[str, float]:
+@functools.lru_cache(maxsize=4)
+def _class_judge(size: int, digit: int) -> Any:
+    """The digit judge with the real digits of one class as its reference."""
+    real, labels = api.judge.real_digits(size)
+    return api.judge.Judge(_judge(size).model, real[labels == digit])
+
+
+def _scores(sample: api.Sample, prompt: str = "") -> dict[str, float]:
     """The sample's own scores, and the judge's recognition and Frechet distance when
-    the model judges digits but does not give them (text-to-image)."""
+    the model judges digits but does not give them (text-to-image). A prompt asking
+    for one digit is compared with the real digits of that class (``frechet_class``
+    says which): all the images are meant to be that digit."""
     metrics = dict(sample.metrics)
     if _judged(metrics) and "frechet" not in metrics and len(sample.images) >= 2:
         x = api.judge.images_from_uint8(sample.images)
-        scores = _judge(x.shape[-1]).score_images(api.judge.for_judge(x))
+        digit = asked_digit(prompt) if prompt.strip() else None
+        judge = _judge(x.shape[-1]) if digit is None else _class_judge(x.shape[-1], digit)
+        scores = judge.score_images(api.judge.for_judge(x))
         metrics.setdefault("recognised", scores["recognised"])
         metrics["frechet"] = scores["frechet"]
+        if digit is not None:
+            metrics["frechet_class"] = float(digit)
     return metrics
 
 
@@ -138,6 +155,8 @@ def describe(name: str, done: list[Measurement], chosen: int, extra: str = "") -
         bits = [f"{m.seconds_per_image:.2g} s/image"]
         for key, label, form in SHOWN:
             if key in m.metrics:
+                if key == "frechet" and "frechet_class" in m.metrics:
+                    label = f"Frechet to real {m.metrics['frechet_class']:.0f}s "
                 bits.append((label if words else "") + form.format(m.metrics[key]))
         head = f"{name} {m.steps} steps{extra}" if words else f"{m.steps} steps"
         parts.append(f"{head}: {', '.join(bits)}")

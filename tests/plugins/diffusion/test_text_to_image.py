@@ -131,7 +131,10 @@ def test_the_widget_streams_a_prompt_shows_its_scores_and_measures(qtbot, traine
     assert bar.busy and not widget.generate_button.isEnabled()
     qtbot.waitUntil(lambda: not bar.busy, timeout=180_000)
     line = bar.line.text()
-    figures = r"[0-9.e+-]+ s/image, asked digit drawn (\d+)%, judge recognised \d+%, Frechet \d+"
+    figures = (
+        r"[0-9.e+-]+ s/image, asked digit drawn (\d+)%, judge recognised \d+%,"
+        r" Frechet to real 7s \d+"
+    )
     short = r"[0-9.e+-]+ s/image, \d+%, \d+%, \d+"
     found = re.fullmatch(
         rf"{head}: {figures} — 50 steps: {short} \(6 images, seed 0, checkpoint at step {STEPS}\)",
