@@ -17,9 +17,11 @@ from studio import api
 from studio.testing import load_only, sample_run, stream_run, train_run
 
 # The 8x8 digits (their own size), a two-level U-Net with cross-attention at the lower
-# level, batch 32: STEPS take about 30 CPU-seconds. Measured outside the engine (one
-# seed, 40 images, DDIM 10 steps), the share of the asked digit at guidance 0 / 3:
-# 0.075 / 0.275 at 300 steps, 0.125 / 0.35 at 350; at 200, 0.025 / 0.0 (not yet).
+# level, batch 32: STEPS take about 35 CPU-seconds. Measured through the engine with
+# the 8x8 digit judge (training seeds 0-2, 40 images, DDIM 10 steps), the share of the
+# asked digit at guidance 0 / 3: after 400 steps 0.10 / 0.50, 0.05 / 0.525,
+# 0.025 / 0.525; after 350 only 0.15 / 0.30, 0.10 / 0.375, 0.025 / 0.475 (seed 0 a
+# hair above the old bound of +0.15).
 SMALL = {
     "image_size": 8,
     "widths": "16,32",
@@ -30,7 +32,7 @@ SMALL = {
     "batch_size": 32,
     "preview_per_prompt": 2,
 }
-STEPS = 350
+STEPS = 400
 FAST = {"steps": 10, "sampler": "ddim"}
 
 
@@ -62,8 +64,8 @@ def test_guidance_steers_the_samples_towards_the_digit_asked_for(trained, manage
         ]
         for g in (0.0, 3.0)
     }
-    assert shares[3.0] >= 0.25, shares
-    assert shares[3.0] >= shares[0.0] + 0.15, shares
+    assert shares[3.0] >= 0.35, shares
+    assert shares[3.0] >= shares[0.0] + 0.25, shares
 
 
 def test_the_preview_grid_has_a_row_per_class_and_a_seed_gives_the_same_images(trained, manager):
