@@ -334,7 +334,8 @@ def load_judge(name: str, resolve: Any = None, size: int = 32) -> Judge:
     the embedded digits at ``size``, see ``digit_judge``), or the folder of a trained
     run whose trainer offers a judge (``judge() -> (network, real images)``: the
     ``classifier`` model's runs), loaded through ``resolve`` (RunRecord ->
-    (ModelSource, DatasetSpec), the plugin manager's ``resolve_run``). ``ConfigError`` (one line) otherwise."""
+    (ModelSource, DatasetSpec), the plugin manager's ``resolve_run``).
+    ``ConfigError`` (one line) otherwise."""
     from studio.core.config import ConfigError
 
     if name.strip().lower() == "digits":
