@@ -304,7 +304,7 @@ def test_measure_times_the_chosen_sampler_off_the_gui_thread_and_stops(qtbot, pl
     widget.options_form.set_values({"sampler": "ddpm", "steps": 1000})
     bar.count.setValue(1024)
     bar.button.click()
-    qtbot.waitUntil(lambda: widget.stop_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: widget.stop_button.isEnabled(), timeout=60_000)
     widget.stop_button.click()
     qtbot.waitUntil(lambda: not bar.busy, timeout=60_000)
     assert bar.line.text() == "DDPM 1000 steps: measuring stopped, not measured."
