@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -71,15 +72,23 @@ def load_model_state(
     check_weights_fit(expected, weights, name)
 
 
+def use_weights(
+    trainer: Trainer, weights: dict[str, torch.Tensor], state: Any, directory: Path, run: RunDir
+) -> None:
+    """Load one checkpoint's weights and the trainer's own state into ``trainer``,
+    checked first (``load_model_state``)."""
+    load_model_state(trainer, weights, state, directory.name, run)
+    trainer.load_weights({k: v.to(trainer.device) for k, v in weights.items()})
+
+
 def restore_weights(trainer: Trainer, run: RunDir) -> Chosen:
     """Load the newest intact checkpoint's weights (and the trainer's own state, such
     as a text run's tokenizer) into ``trainer``, for sampling and export. A damaged
     newer checkpoint is passed over; ``Chosen.note()`` says which and why (also written
     to events.log when the folder is writable)."""
 
-    def use(weights: dict[str, torch.Tensor], state: Any, directory) -> None:
-        load_model_state(trainer, weights, state, directory.name, run)
-        trainer.load_weights({k: v.to(trainer.device) for k, v in weights.items()})
+    def use(weights: dict[str, torch.Tensor], state: Any, directory: Path) -> None:
+        use_weights(trainer, weights, state, directory, run)
 
     chosen = newest_intact(run.checkpoints_dir, use)
     if chosen.skipped:

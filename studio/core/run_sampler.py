@@ -200,12 +200,10 @@ class RunSampler:
 
     def _load_exactly(self, directory: Path) -> None:
         from studio.core.checkpoint import load_checkpoint
-        from studio.core.restore import load_model_state
+        from studio.core.restore import use_weights
 
-        trainer = self._trainer
         weights, state = load_checkpoint(directory)
-        load_model_state(trainer, weights, state, directory.name, self.run)
-        trainer.load_weights({k: v.to(trainer.device) for k, v in weights.items()})
+        use_weights(self._trainer, weights, state, directory, self.run)
 
     def trainer(self):
         """The trainer with the chosen checkpoint's weights loaded (the latest unless
