@@ -245,9 +245,8 @@ class DiffusionTrainer(api.Trainer):
             return {}
         # Judged against real digits at this model's resolution, by a judge trained
         # on them: at 8x8 even real digits look blurred once brought back to 32x32.
-        # The judge trains on first use (once per process): the engine draws previews
-        # without autograd, which its training needs.
-        with torch.enable_grad():
-            judge = api.judge.load_judge("digits", size=x.shape[-1])
+        # (It trains on first use, once per process, with autograd on even inside a
+        # no-grad preview: train_judge sees to it.)
+        judge = api.judge.load_judge("digits", size=x.shape[-1])
         scores = judge.score_images(api.judge.for_judge(x))
         return {k: scores[k] for k in ("recognised", "classes_covered", "frechet")}

@@ -104,11 +104,9 @@ def _judged(metrics: dict[str, float]) -> bool:
 
 
 def _judge(size: int) -> Any:
-    """The digit judge the models use for images of ``size`` x ``size``."""
-    import torch
-
-    with torch.enable_grad():  # the judge trains on first use
-        return api.judge.load_judge("digits", size=size)
+    """The digit judge the models use for images of ``size`` x ``size`` (trained on
+    first use, once per process)."""
+    return api.judge.load_judge("digits", size=size)
 
 
 @functools.lru_cache(maxsize=4)

@@ -307,8 +307,8 @@ class TextToImageTrainer(api.Trainer):
         asked = torch.tensor(
             [asked_digit(p) if asked_digit(p) is not None else -1 for p in prompts]
         )
-        with torch.enable_grad():  # trained on first use, maybe here, inside sampling
-            judge = api.judge.digit_judge(size=images.shape[-1]).model
+        # Trained on first use, maybe here inside sampling (train_judge turns autograd on).
+        judge = api.judge.digit_judge(size=images.shape[-1]).model
         probs = api.judge.predict(judge, api.judge.for_judge(images))
         conf, cls = probs.max(1)
         out = {"digit_accuracy": float((conf >= 0.9).float().mean())}
