@@ -20,16 +20,7 @@ from typing import Any
 import pluggy
 
 from studio import hookspecs
-
-# hook -> the key a record's contributions use (PluginManager.collect: kind + "s")
-HOOKS = (
-    ("studio_models", "models"),
-    ("studio_datasets", "datasets"),
-    ("studio_dataset_readers", "readers"),
-    ("studio_exporters", "exporters"),
-    ("studio_sample_kinds", "sample kinds"),
-    ("studio_sample_views", "sample views"),
-)
+from studio.plugins import CONTRIBUTION_TABLES
 
 
 @dataclass
@@ -72,7 +63,7 @@ def would_contribute(record: Any) -> Preview:
     except Exception as exc:
         return Preview(unknown=f"could not read its hooks: {exc}")
     out: dict[str, list[str]] = {}
-    for hook_name, key in HOOKS:
+    for hook_name, kind, *_ in CONTRIBUTION_TABLES:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             try:
                 items = impl.function(**{a: None for a in impl.argnames}) or ()
@@ -80,7 +71,7 @@ def would_contribute(record: Any) -> Preview:
                 return Preview(unknown=f"{hook_name} raised {type(exc).__name__}: {exc}")
             ids = [str(getattr(item, "id", "?")) for item in items]
             if ids:
-                out.setdefault(key, []).extend(ids)
+                out.setdefault(kind + "s", []).extend(ids)
     return Preview(contributions=out, api_version=str(getattr(plugin, "STUDIO_API", "") or ""))
 
 

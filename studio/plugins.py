@@ -85,6 +85,18 @@ def _api_compatible(declared: str) -> bool:
     return major == our_major and minor <= our_minor
 
 
+# The contribution hooks: hook, kind (a record's contributions are listed under kind +
+# "s"), the spec class its items must be, and the PluginManager table they go to.
+CONTRIBUTION_TABLES: tuple[tuple[str, str, type, str], ...] = (
+    ("studio_models", "model", ModelSpec, "models"),
+    ("studio_datasets", "dataset", DatasetSpec, "datasets"),
+    ("studio_dataset_readers", "reader", ReaderSpec, "readers"),
+    ("studio_exporters", "exporter", ExporterSpec, "exporters"),
+    ("studio_sample_kinds", "sample kind", SampleKindSpec, "sample_kinds"),
+    ("studio_sample_views", "sample view", SampleViewSpec, "sample_views"),
+)
+
+
 class PluginManager:
     """Loads plugins and collects their contributions, capturing errors per plugin."""
 
@@ -321,15 +333,8 @@ class PluginManager:
         self._owner = {}
         for record in self.records.values():
             record.contributions = {}
-        tables: list[tuple[str, str, type, dict]] = [
-            ("studio_models", "model", ModelSpec, self.models),
-            ("studio_datasets", "dataset", DatasetSpec, self.datasets),
-            ("studio_dataset_readers", "reader", ReaderSpec, self.readers),
-            ("studio_exporters", "exporter", ExporterSpec, self.exporters),
-            ("studio_sample_kinds", "sample kind", SampleKindSpec, self.sample_kinds),
-            ("studio_sample_views", "sample view", SampleViewSpec, self.sample_views),
-        ]
-        for hook_name, kind, cls, table in tables:
+        for hook_name, kind, cls, attribute in CONTRIBUTION_TABLES:
+            table = getattr(self, attribute)
             for plugin_name, item in self._call_each(hook_name, kind):
                 record = self.records[plugin_name]
                 try:
