@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from studio import api
-from studio.testing import drop_paths, load_only, sample_run, train_run
+from studio.testing import drop_paths, sample_run, train_run
 from studio_plugins.diffusion.clip_network import contrastive_loss, targets
 
 # 16x16 digits and narrow encoders: 40 steps take about 3 CPU-seconds. Over seeds 0-2
@@ -22,19 +22,8 @@ SMALL = {"batch_size": 64, "image_size": 16, "image_width": 16, "text_width": 32
 STEPS = 40
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread for the module (its runs are trained once, module-scoped): on a
-    busy machine, tiny networks spin-wait on several threads' synchronisation."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def manager():
-    return load_only(["diffusion"])
+# One torch thread for the module, and the diffusion plugin alone (conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

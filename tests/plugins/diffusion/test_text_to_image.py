@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 
 from studio import api
-from studio.testing import load_only, sample_run, stream_run, train_run
+from studio.testing import sample_run, stream_run, train_run
 
 # The 8x8 digits (their own size), a two-level U-Net with cross-attention at the lower
 # level, batch 32: STEPS take about 35 CPU-seconds. Measured through the engine with
@@ -36,19 +36,8 @@ STEPS = 400
 FAST = {"steps": 10, "sampler": "ddim"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread for the module (its runs are trained once, module-scoped): on a
-    busy machine, tiny networks spin-wait on several threads' synchronisation."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def manager():
-    return load_only(["diffusion"])
+# One torch thread for the module, and the diffusion plugin alone (conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
