@@ -187,11 +187,13 @@ def throughput(plugins, root, values, args, device) -> dict:
 def quality(plugins, root, values, args) -> dict:
     steps = args.train_steps or values.get("steps", 3000)
     per_seed: dict[str, list[dict]] = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         t0 = time.perf_counter()
         path, _ = engine_run(plugins, root, values, steps, args.device, args.precision, seed)
         print(f"seed {seed}: trained {steps} steps in {time.perf_counter() - t0:.0f} s", flush=True)
-        sampler = RunSampler(path, plugins.resolve_run)
+        sampler = RunSampler(path, plugins.resolve_run, device=args.device)
+        # The judge trains once per process: not inside the first sampler's time.
+        api.judge.load_judge("digits", size=values.get("image_size", 32))
         for name, n_steps in SAMPLERS:
             if name == "ddpm" and args.skip_ddpm:
                 continue
@@ -228,18 +230,30 @@ def main() -> None:
     p.add_argument("--train-steps", type=int, default=0, help="0: the preset's")
     p.add_argument("--images", type=int, default=200, help="images judged per sampler")
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds from this one")
     p.add_argument("--skip-ddpm", action="store_true", help="leave out DDPM-1000 (slow)")
     p.add_argument("--skip-quality", action="store_true")
+    p.add_argument("--skip-throughput", action="store_true")
+    p.add_argument("--set", action="append", default=[], help="a config value, NAME=VALUE")
     args = p.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     plugins = load_plugins()
     values = dict(BOOK if args.book else QUICK)
     if args.book:
         values["channels"] = 1  # the digits (the judge reads greyscale)
+    for item in args.set:
+        name, _, text = item.partition("=")
+        try:
+            values[name] = json.loads(text)
+        except json.JSONDecodeError:
+            values[name] = text
     root = Path(tempfile.mkdtemp(prefix="bench-diffusion-"))
     device = torch.device(args.device)
     result = {"preset": "book" if args.book else "quick CPU", "device": args.device}
-    result.update(throughput(plugins, root, values, args, device))
+    if args.set:
+        result["changed"] = args.set
+    if not args.skip_throughput:
+        result.update(throughput(plugins, root, values, args, device))
     if not args.skip_quality:
         result["samplers"] = quality(plugins, root, values, args)
         s = result["samplers"]

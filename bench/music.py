@@ -72,6 +72,11 @@ def jsb() -> api.DatasetSpec:
     return api.DatasetSpec("jsb", "JSB chorales", "", "music-chorales", lambda: load_chorales(DATA))
 
 
+def _use_data(path: Path) -> None:
+    global DATA
+    DATA = path
+
+
 class Clock(EngineListener):
     def __init__(self, sync, t_from: int, t_to: int, seconds: float = 0.0) -> None:
         self.sync, self.t_from, self.t_to, self.seconds = sync, t_from, t_to, seconds
@@ -169,7 +174,7 @@ def bench_musegan(args, sync) -> dict:
     bars = config.batch_size * chorales.N_BARS
     shares, own = [], []
     trainer = None
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         clock = Clock(sync, -1, -1)
         engine, _ = run_engine(args, "musegan", config, args.musegan_steps, clock, seed=seed)
         trainer = engine.trainer
@@ -256,16 +261,20 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rate-steps", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds from this one")
     ap.add_argument("--transformer-preset", default="quick CPU")
     ap.add_argument("--transformer-steps", type=int, default=100)
     ap.add_argument("--transformer-config", default="{}", help="JSON of config values")
     ap.add_argument("--transformer-seconds", type=float, default=0.0)
     ap.add_argument("--events", type=int, default=1000)
     ap.add_argument("--skip", choices=("musegan", "transformer"), action="append", default=[])
+    ap.add_argument("--data", type=Path, default=DATA, help="the JSB chorales JSON")
     args = ap.parse_args()
+    _use_data(args.data)
     if not DATA.is_file():
         sys.exit(f"{DATA} not found: the bench trains on the JSB chorales")
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)) if args.device == "cpu" else 8)
+    cpu_threads = max(1, min(4, os.cpu_count() or 1))
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 0)) or cpu_threads)
     dev = torch.device(args.device)
 
     def sync() -> None:

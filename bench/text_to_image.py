@@ -136,7 +136,7 @@ def section(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-t2i-") as tmp:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             runs.append(one_seed(args, seed, Path(tmp)))
             print(json.dumps({"seed": seed, **runs[-1]}), file=sys.stderr, flush=True)
     keys = sorted({k for r in runs for k in r})
@@ -167,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-steps", type=int, default=50, help="DDIM steps")
     p.add_argument("--per-digit", type=int, default=10, help="images per digit and guidance")
     p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds from this one")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--set", action="append", default=[], help="a config value, NAME=VALUE")

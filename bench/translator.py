@@ -351,7 +351,16 @@ def main() -> None:
             few = decode_sentences(trainer.val_sources, args.decode_sentences)
             with trainer.eval_mode():
                 timing = decode_timings(trainer, few)
-            print(json.dumps({"steps": result.step, "bleu": round(bleu, 2), **timing}))
+            whole = {  # the whole run's rate, warm-up and evaluations included
+                "train_seconds": round(train_s, 1),
+                "train_tokens_per_s_whole_run": round(result.step * per_batch / train_s, 1),
+            }
+            head = {"preset": preset, "device": args.device, "precision": args.precision}
+            print(
+                json.dumps(
+                    {**head, "steps": result.step, "bleu": round(bleu, 2), **whole, **timing}
+                )
+            )
             return
 
         # 2. The GRU + additive attention baseline, same batches, same budget.
