@@ -43,7 +43,7 @@ QUICK = {
     "batch_size": 64,
     "lr": 2e-3,
     "warmup_steps": 50,
-    "decay_steps": 1500,
+    "decay_steps": 2500,
     "image_size": 8,
     "channels": 1,
     "unet_channels": "32,64",
@@ -56,7 +56,7 @@ QUICK = {
     "preview_images": 64,
     "preview_steps": 20,
     "preview_sampler": "dpm++2m",
-    "steps": 1500,
+    "steps": 2500,
     "sample_every": 250,
 }
 

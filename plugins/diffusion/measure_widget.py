@@ -8,7 +8,7 @@ drawn as the digit asked for, the Frechet distance of its features to real digit
 those of the class asked for when a prompt asks for one digit)::
 
     DDIM 50 steps: 0.41 s/image, judge recognised 86%, Frechet 31
-    — 10 steps: 0.09 s/image, 71%, 48 (64 images, seed 0, checkpoint at step 1500)
+    — 10 steps: 0.09 s/image, 71%, 48 (64 images, seed 0, checkpoint at step 2500)
 
 Before a measurement of the chosen sampler and steps the line says "not measured yet".
 The clock starts after a warm-up sample (the checkpoint loaded, the judge trained) and
