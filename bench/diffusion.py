@@ -19,7 +19,9 @@ features to the real digits'; target: DPM-Solver++ 20 within 10% of DDIM-50's) a
 
 Prints JSON last. GPU check (the book preset at 64x64, bf16, two minutes):
 ``python bench/diffusion.py --device cuda --precision bf16 --book --seconds 120
---train-steps 500 --images 64 --skip-ddpm`` (DDIM-50 s/image from the quality part).
+--rounds 2 --train-steps 100 --images 64 --skip-ddpm`` (DDIM-50 s/image from the
+quality part), as ``CHECKS=diffusion bash bench/gpu_check.sh`` runs it. ``--set
+NAME=VALUE`` changes a preset value (the candidates of docs/diffusion.md).
 """
 
 from __future__ import annotations

@@ -86,11 +86,11 @@ def models() -> list[api.ModelSpec]:
                     "batch_size": 64,
                     "lr": 1e-3,
                     "warmup": 100,
-                    "decay_steps": 3000,
+                    "decay_steps": 1500,
                     "image_size": 16,
                     "widths": "32,64,64",
                     "attention_from": 1,
-                    "steps": 3000,
+                    "steps": 1500,
                     "sample_every": 500,
                 },
                 # The book's U-Net listing (chapter 15) with cross-attention where it
