@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 import torch.nn.functional as F
+from text_to_image import set_values  # bench/, beside this script
 
 from studio import api
 from studio.core import config as cfg
@@ -243,12 +244,7 @@ def main() -> None:
     values = dict(BOOK if args.book else QUICK)
     if args.book:
         values["channels"] = 1  # the digits (the judge reads greyscale)
-    for item in args.set:
-        name, _, text = item.partition("=")
-        try:
-            values[name] = json.loads(text)
-        except json.JSONDecodeError:
-            values[name] = text
+    values.update(set_values(args.set))
     root = Path(tempfile.mkdtemp(prefix="bench-diffusion-"))
     device = torch.device(args.device)
     result = {"preset": "book" if args.book else "quick CPU", "device": args.device}

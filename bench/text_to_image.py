@@ -41,7 +41,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it (studi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _values(pairs: list[str]) -> dict[str, Any]:
+def set_values(pairs: list[str]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` pairs as config values (JSON where it parses, else text)."""
     out: dict[str, Any] = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
@@ -95,7 +96,7 @@ def one_seed(args: argparse.Namespace, seed: int, folder: Path) -> dict[str, Any
                 str(clip_file),
             ]
         )
-    config = _values(args.set)
+    config = set_values(args.set)
     if clip_file is not None:
         config["clip"] = str(clip_file)
     start = time.perf_counter()
@@ -149,7 +150,7 @@ def section(args: argparse.Namespace) -> dict[str, Any]:
         "images_per_guidance": 10 * args.per_digit,
         "seeds": args.seeds,
         "device": args.device,
-        "set": _values(args.set),
+        "set": set_values(args.set),
     }
     for key in keys:
         result[key] = _spread([r[key] for r in runs if key in r])

@@ -38,6 +38,37 @@ _DECAY_HELP = (
     "a run continued to more steps stretches it)"
 )
 
+
+# Fields the GPT and the classifier (and, for the vocabulary, the LSTM) share. Each
+# class gets its own field objects: dataclasses write each field's name into it.
+def _n_layer() -> int:
+    return param(4, min=1, max=96, help="Transformer blocks (size custom)", active_when=CUSTOM_SIZE)
+
+
+def _n_head() -> int:
+    return param(4, min=1, max=64, help="Attention heads (size custom)", active_when=CUSTOM_SIZE)
+
+
+def _n_embd() -> int:
+    return param(
+        128,
+        min=8,
+        max=8192,
+        help="Width (size custom; a multiple of heads)",
+        active_when=CUSTOM_SIZE,
+    )
+
+
+def _vocab_size(default: int) -> int:
+    return param(
+        default,
+        min=64,
+        max=100_000,
+        help="Vocabulary size (word, BPE and the book's word tokens)",
+        active_when=TRAINED_VOCAB,
+    )
+
+
 _PRETRAINED_HELP = (
     "Folder of a GPT-2 checkpoint in the Hugging Face layout (config.json, "
     "model.safetensors, vocab.json, merges.txt) to start from; empty: from scratch"
@@ -51,19 +82,9 @@ class GPTConfig:
     moved_to_engine = MOVED_TO_ENGINE  # not a field: no annotation
 
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
-    n_layer: int = param(
-        4, min=1, max=96, help="Transformer blocks (size custom)", active_when=CUSTOM_SIZE
-    )
-    n_head: int = param(
-        4, min=1, max=64, help="Attention heads (size custom)", active_when=CUSTOM_SIZE
-    )
-    n_embd: int = param(
-        128,
-        min=8,
-        max=8192,
-        help="Width (size custom; a multiple of heads)",
-        active_when=CUSTOM_SIZE,
-    )
+    n_layer: int = _n_layer()
+    n_head: int = _n_head()
+    n_embd: int = _n_embd()
     block_size: int = param(64, min=2, max=4096, help="Context length in tokens")
     dropout: float = param(0.0, min=0.0, max=0.9, help="Dropout (attention, residual, MLP)")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
@@ -74,13 +95,7 @@ class GPTConfig:
         False, help="GELU's tanh approximation (GPT-2's and the book's) instead of the exact one"
     )
     tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
-    vocab_size: int = param(
-        2000,
-        min=64,
-        max=100_000,
-        help="Vocabulary size (word, BPE and the book's word tokens)",
-        active_when=TRAINED_VOCAB,
-    )
+    vocab_size: int = _vocab_size(2000)
     pretrained: str = param("", help=_PRETRAINED_HELP)
     compile: bool = param(False, help="torch.compile the training forward (GPU; slow start)")
     batch_size: int = param(12, min=1, max=4096, help="Sequences per step")
@@ -108,13 +123,7 @@ class LSTMConfig:
     moved_to_engine = MOVED_TO_ENGINE
 
     tokenizer: str = param("char", choices=TOKENIZERS, help=_TOKENIZER_HELP)
-    vocab_size: int = param(
-        5000,
-        min=64,
-        max=100_000,
-        help="Vocabulary size (word, BPE and the book's word tokens)",
-        active_when=TRAINED_VOCAB,
-    )
+    vocab_size: int = _vocab_size(5000)
     embed: int = param(128, min=4, max=4096, help="Embedding size")
     hidden: int = param(256, min=4, max=8192, help="LSTM hidden size")
     layers: int = param(3, min=1, max=16, help="Stacked LSTM layers")
@@ -149,30 +158,14 @@ class ClassifierConfig:
 
     pretrained: str = param("", help=_PRETRAINED_HELP)
     size: str = param("micro", choices=SIZE_CHOICES, help="Model size; custom: the 3 below")
-    n_layer: int = param(
-        4, min=1, max=96, help="Transformer blocks (size custom)", active_when=CUSTOM_SIZE
-    )
-    n_head: int = param(
-        4, min=1, max=64, help="Attention heads (size custom)", active_when=CUSTOM_SIZE
-    )
-    n_embd: int = param(
-        128,
-        min=8,
-        max=8192,
-        help="Width (size custom; a multiple of heads)",
-        active_when=CUSTOM_SIZE,
-    )
+    n_layer: int = _n_layer()
+    n_head: int = _n_head()
+    n_embd: int = _n_embd()
     block_size: int = param(128, min=2, max=4096, help="Tokens per text (longer: cut)")
     dropout: float = param(0.1, min=0.0, max=0.9, help="Dropout")
     bias: bool = param(False, help="Biases in Linear and LayerNorm layers (GPT-2 has them)")
     tokenizer: str = param("char", choices=TOKENIZERS, help="Tokens (from scratch only)")
-    vocab_size: int = param(
-        2000,
-        min=64,
-        max=100_000,
-        help="Vocabulary size (word, BPE and the book's word tokens)",
-        active_when=TRAINED_VOCAB,
-    )
+    vocab_size: int = _vocab_size(2000)
     freeze_body: bool = param(False, help="Train only the head (and the final LayerNorm)")
     batch_size: int = param(32, min=1, max=4096, help="Texts per step")
     lr: float = param(1e-3, min=1e-7, max=1.0, help="Peak AdamW learning rate")
